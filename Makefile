@@ -1,0 +1,39 @@
+# The two quick-start commands: `make demo` and `make test`. Each creates .venv if needed.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+# Caches the project owns, so reruns download nothing and nothing depends on the machine.
+export UV_CACHE_DIR ?= $(CURDIR)/.cache/uv
+export SAM_CLI_TELEMETRY := 0
+
+.PHONY: venv test test-fast typecheck demo clean golden bench
+
+$(BIN)/.installed: setup.cfg pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check uv
+	VIRTUAL_ENV=$(CURDIR)/$(VENV) $(BIN)/uv pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(BIN)/.installed
+
+typecheck: venv
+	$(BIN)/mypy
+
+test: venv typecheck
+	SAM_LAYERS_CACHE_DIR=$(CURDIR)/.cache/sam-layers $(BIN)/pytest
+
+test-fast: venv
+	$(BIN)/pytest -m "not integration"
+
+golden: venv
+	$(BIN)/python tests/golden/regenerate.py
+
+demo: venv
+	$(BIN)/sam-layers plan -t templates/quickstart/template.yaml
+	$(BIN)/sam-layers build -t templates/quickstart/template.yaml
+
+bench: venv
+	$(BIN)/python benchmarks/build_bench.py
+
+clean:
+	rm -rf $(VENV) .cache .mypy_cache .pytest_cache

@@ -1,0 +1,4 @@
+from sam_layers.cli import main
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,8 @@
+"""Command-line interface: ``sam-layers`` and ``python -m sam_layers``."""
+
+from sam_layers.cli._app import cli, main
+
+# Each command lives in its own module and registers itself on import.
+from sam_layers.cli import transform as _transform  # noqa: F401,E402
+
+__all__ = ["cli", "main"]
