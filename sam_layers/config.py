@@ -64,7 +64,7 @@ def suggest(name: str, choices: Any) -> str:
 
 def read_config(template: Mapping[str, Any], template_path: Path) -> Config:
     """Parse ``Metadata.SamLayers``; a template without it has no groups."""
-    display = template_path.name
+    display = str(template_path)
     metadata = template.get("Metadata")
     if not isinstance(metadata, dict) or "SamLayers" not in metadata:
         return EMPTY
@@ -119,7 +119,7 @@ def read_group_list(value: Any, known: Any, display: str, line: Optional[int], w
 
 def _read_group(name: str, body: Any, parent: Any, template_path: Path,
                 problems: list[Problem]) -> Optional[GroupConfig]:
-    display = template_path.name
+    display = str(template_path)
     where = f"group {name}"
     line = line_of(parent, name)
     if not GROUP_NAME.match(name):

@@ -75,7 +75,7 @@ def _guess_yaml_indent(text: str) -> tuple[int, int]:
                 indents.append(depth - parent)
             parent = depth
     indent = min(indents) if indents else 2
-    offset = max(set(offsets), key=offsets.count) if offsets else 0
+    offset = max(set(offsets), key=offsets.count) if offsets else indent
     return indent, offset if offset < indent + 2 else 0
 
 

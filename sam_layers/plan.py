@@ -157,11 +157,11 @@ def _layer_items(value: Any, generated: frozenset[str]) -> tuple[list[Any], str]
     """The items of a Layers value without sam-layers' own, and its shape: list / if / none."""
     if value is None:
         return [], "none"
-    if isinstance(value, list):
-        return [v for v in value if ref_target(v) not in generated], "list"
     found = intrinsic(value)
+    if found is None and isinstance(value, list):
+        return [v for v in value if ref_target(v) not in generated], "list"
     if found and found[0] == "Fn::If" and isinstance(found[1], list) and len(found[1]) == 3:
-        branches = [b for b in found[1][1:] if isinstance(b, list)]
+        branches = [b for b in found[1][1:] if isinstance(b, list) and intrinsic(b) is None]
         longest = max(branches, key=len) if branches else []
         return [v for v in longest if ref_target(v) not in generated], "if"
     return [], "other"

@@ -142,10 +142,12 @@ def _logical_lines(text: str) -> list[tuple[int, str]]:
 
 
 def _display(path: Path, root: Path) -> str:
+    """``path`` as the user would write it: relative to the template folder as given."""
     try:
-        return str(path.resolve().relative_to(root.resolve()))
+        rel = path.resolve().relative_to(root.resolve())
     except ValueError:
         return str(path)
+    return str(root / rel) if str(root) not in ("", ".") else str(rel)
 
 
 # --- PEP 735 dependency groups -----------------------------------------------------------------

@@ -66,7 +66,7 @@ def transform_file(template: Path, output: Optional[Path] = None,
     """Read, plan and transform ``template``; nothing is written (see :mod:`sam_layers.project`)."""
     doc = load(template, text)
     config = read_config(doc.data, template)
-    plan, warnings = make_plan(doc.data, config, template.name)
+    plan, warnings = make_plan(doc.data, config, str(template))
     output_dir = (output or template).resolve().parent
     work_dir = work_dir_for(template, output)
     ctx = _Context(doc, plan, options, template.resolve().parent, output_dir, work_dir)
@@ -302,14 +302,15 @@ def attach_layers(ctx: _Context) -> None:
         before = to_plain(layers)
         fn = planned.get(logical_id)
         refs = [make_intrinsic("Ref", lid, ctx.style) for lid in (fn.injected if fn else ())]
-        if isinstance(layers, list):
+        found = intrinsic(layers) if layers is not None else None
+        if isinstance(layers, list) and found is None:
             _strip_generated(layers, generated)
             _put_first(layers, refs)
-        elif layers is not None and intrinsic(layers) and intrinsic(layers)[0] == "Fn::If":  # type: ignore[index]
-            branches = intrinsic(layers)[1]  # type: ignore[index]
+        elif found is not None and found[0] == "Fn::If":
+            branches = found[1]
             for i in (1, 2):
                 branch = branches[i]
-                if isinstance(branch, list):
+                if isinstance(branch, list) and intrinsic(branch) is None:
                     _strip_generated(branch, generated)
                     _put_first(branch, [make_intrinsic("Ref", r, ctx.style)
                                         for r in (fn.injected if fn else ())])
