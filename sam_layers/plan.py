@@ -177,10 +177,6 @@ def make_plan(template: Mapping[str, Any], config: Config,
         if config.groups:
             raise_if([Problem("the template has no Resources mapping", template_name)])
         return Plan((), ()), warnings
-    if config.groups and not has_serverless_transform(template):
-        problems.append(Problem(f"Metadata.SamLayers needs 'Transform: {SERVERLESS_TRANSFORM}' "
-                                "(the generated layers are AWS::Serverless::LayerVersion)",
-                                template_name))
     generated = frozenset(k for k, v in resources.items() if is_generated_layer(v))
     globals_ = function_globals(template)
 
@@ -282,6 +278,10 @@ def make_plan(template: Mapping[str, Any], config: Config,
         functions.append(FunctionPlan(logical_id=logical_id, target=target, groups=groups,
                                       injected=injected, layers=tuple(refs), code_uri=local))
     raise_if(problems)
+    if variants and not has_serverless_transform(template):
+        warnings.append(Problem(f"no 'Transform: {SERVERLESS_TRANSFORM}': add it before deploying"
+                                " (the generated layers are AWS::Serverless::LayerVersion)",
+                                template_name))
     return Plan(tuple(variants), tuple(functions)), warnings
 
 
