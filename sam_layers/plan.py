@@ -6,11 +6,11 @@ No I/O here; :mod:`sam_layers.project` reads files and calls :func:`make_plan`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union, cast
 
 from sam_layers.config import Config, GroupConfig, read_group_list
 from sam_layers.document import intrinsic, line_of, ref_target, show, to_plain
-from sam_layers.errors import Problem, raise_if
+from sam_layers.errors import BadInput, Problem, raise_if
 from sam_layers.platforms import ARCHITECTURES, DEFAULT_ARCHITECTURE, MAX_LAYERS, RUNTIMES, Target
 from sam_layers.spec import LayerSpec
 
@@ -261,7 +261,12 @@ def make_plan(template: Mapping[str, Any], config: Config,
         resource = resources[logical_id]
         props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
         target = targets[logical_id]
-        attached = [_attachment(config.groups[g], target, by_key) for g in groups]
+        try:
+            attached = [_attachment(config.groups[g], target, by_key) for g in groups]
+        except BadInput as exc:
+            problems += [Problem(p.message, template_name, line_of(resources, logical_id),
+                                 str(logical_id)) for p in exc.problems]
+            continue
         injected = tuple(r.generated for r in attached if r.generated)
         g_items, g_shape = _layer_items(globals_layers(resource, globals_), generated)
         own_items, own_shape = _layer_items(props.get("Layers"), generated)
@@ -331,10 +336,11 @@ def external_value(group: GroupConfig, target: Optional[Target]) -> str:
         return group.external
     if group.source == "Ssm":
         return "{{resolve:ssm:" + group.external + "}}"
-    from sam_layers.managed import managed_layer_parameter
+    from sam_layers.managed import ManagedName, managed_layer_parameter
 
     assert target is not None
-    name: str = managed_layer_parameter(group.external, target.runtime, target.architecture)
+    managed = cast(ManagedName, group.external)
+    name = managed_layer_parameter(managed, target.runtime, target.architecture)
     return "{{resolve:ssm:" + name + "}}"
 
 
