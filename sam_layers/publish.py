@@ -212,15 +212,21 @@ class PublishReport:
 
 
 def published_layer_name(variant: LayerVariant, prefix: str) -> str:
-    """The stable published name of a variant: the group's LayerName, else
-    ``<prefix>-<group>[-<variant suffix>]`` in lower case, in Lambda's charset, at most 140."""
+    """The stable published name of a variant, with no stack involved.
+
+    A group's own LayerName, with ``-<variant suffix>`` when the group has several variants
+    (the name the transform gives it too); else ``<prefix>-<group>[-<variant suffix>]`` in
+    lower case. Lambda's charset (``[a-zA-Z0-9-_]``) and its 140-character limit are kept.
+    """
+    suffix = f"-{variant.suffix}" if variant.suffix else ""
     if variant.layer_name:
-        if not _LAYER_NAME.match(variant.layer_name):
+        name = variant.layer_name + suffix
+        if not _LAYER_NAME.match(name):
             raise BadInput(Problem(
-                f"LayerName {variant.layer_name!r} cannot be published as is: use 1-{LAYER_NAME_MAX} "
-                "letters, digits, '-' or '_' (no intrinsic functions), or drop it and use --name-prefix",
-                where=f"group {variant.group}"))
-        return variant.layer_name
+                f"LayerName {variant.layer_name!r} cannot be published as {name!r}: use 1-"
+                f"{LAYER_NAME_MAX} letters, digits, '-' or '_' in all (no intrinsic functions), "
+                "or drop it and use --name-prefix", where=f"group {variant.group}"))
+        return name
     raw = "-".join(part for part in (prefix, variant.group, variant.suffix) if part).lower()
     name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]", "-", raw)).strip("-_")
     if not name:
@@ -560,7 +566,7 @@ def _run_steps(region: str, item: PublishItem, digest: _Digest, wanted: tuple[Gr
 
 def _content(region: str, item: PublishItem, digest: _Digest, options: PublishOptions,
              clients: _Clients, progress: _Progress) -> dict[str, Any]:
-    if digest.size <= MAX_DIRECT_UPLOAD_BYTES and options.s3_bucket is None:
+    if digest.size <= MAX_DIRECT_UPLOAD_BYTES:
         return {"ZipFile": item.zip_path.read_bytes()}
     assert options.s3_bucket is not None  # validate() guarantees it for large zips
     bucket = options.s3_bucket.replace(REGION_PLACEHOLDER, region)

@@ -4,5 +4,6 @@ from sam_layers.cli._app import cli, main
 
 # Each command lives in its own module and registers itself on import, one line each:
 from sam_layers.cli import transform as _transform  # noqa: F401,E402
+from sam_layers.cli import publish as _publish  # noqa: F401,E402
 
 __all__ = ["cli", "main"]

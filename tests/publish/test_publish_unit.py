@@ -47,6 +47,7 @@ def never_called(service: str, region: str) -> Any:
     (variant(group="ML"), "My Team.App", "my-team-app-ml"),
     (variant(), "--weird__", "weird__-data"),
     (variant(layer_name="SharedPandas"), "orders", "SharedPandas"),
+    (variant(layer_name="SharedPandas", suffix="arm64"), "orders", "SharedPandas-arm64"),
     (variant(group="Web"), "", "web"),
 ])
 def test_published_layer_name(v: LayerVariant, prefix: str, expected: str) -> None:
@@ -65,8 +66,9 @@ def test_layer_name_with_an_intrinsic_cannot_be_published() -> None:
     with pytest.raises(BadInput) as err:
         published_layer_name(variant(layer_name="${AWS::StackName}-data"), "orders")
     assert str(err.value) == (
-        "group Data: LayerName '${AWS::StackName}-data' cannot be published as is: use 1-140 "
-        "letters, digits, '-' or '_' (no intrinsic functions), or drop it and use --name-prefix")
+        "group Data: LayerName '${AWS::StackName}-data' cannot be published as "
+        "'${AWS::StackName}-data': use 1-140 letters, digits, '-' or '_' in all (no intrinsic "
+        "functions), or drop it and use --name-prefix")
 
 
 def test_items_for_variants_point_at_the_built_zips(tmp_path: Path) -> None:
