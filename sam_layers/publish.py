@@ -346,14 +346,16 @@ def default_client_factory(
     retry mode or attempt count (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``, the profile), theirs wins.
     """
     import boto3
+    import botocore.session
     from botocore.config import Config
 
     def factory(service: str, region: str) -> Any:
-        session = boto3.session.Session()
-        if _user_sets_retries(session):
+        core = botocore.session.Session()
+        session = boto3.session.Session(botocore_session=core)
+        if _user_sets_retries(core):
             config = Config(user_agent_extra="sam-layers")
         else:
-            config = Config(retries={"mode": retry_mode, "max_attempts": max_attempts},
+            config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
                             user_agent_extra="sam-layers")
         make: Any = session.client  # typed per literal service name by boto3-stubs
         return make(service, region_name=region, config=config)
@@ -361,11 +363,11 @@ def default_client_factory(
     return factory
 
 
-def _user_sets_retries(session: Any) -> bool:
+def _user_sets_retries(core: Any) -> bool:
     if os.environ.get("AWS_RETRY_MODE") or os.environ.get("AWS_MAX_ATTEMPTS"):
         return True
     try:
-        scoped = session._session.get_scoped_config()
+        scoped = core.get_scoped_config()
     except Exception:  # a missing profile is reported by the first call, with its region
         return False
     return "retry_mode" in scoped or "max_attempts" in scoped

@@ -15,6 +15,7 @@ from sam_layers.publish import (
     Grant,
     PublishItem,
     PublishOptions,
+    default_client_factory,
     default_description,
     describe_error,
     grants,
@@ -171,3 +172,20 @@ def test_describe_error_reads_json_and_xml_error_bodies() -> None:
         "PutParameter")
     assert describe_error(json_error) == "PublishLayerVersion: AccessDeniedException: no"
     assert describe_error(xml_error) == "PutParameter: AccessDenied: User: u is not authorized"
+
+
+def test_default_clients_retry_throttling_unless_the_user_chose(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "config"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    for name in ("AWS_PROFILE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    ours = default_client_factory(retry_mode="adaptive", max_attempts=7)("lambda", "eu-west-1")
+    assert ours.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 7}
+    assert ours.meta.region_name == "eu-west-1"
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+    theirs = default_client_factory()("lambda", "eu-west-1")
+    assert theirs.meta.config.retries["total_max_attempts"] == 3  # botocore read the env
