@@ -264,7 +264,7 @@ def test_denied_calls_are_reported_per_region(aws: Aws, tmp_path: Path,
         (US, "failed", None), (EU, "failed", None)]
     for r in report.results:
         assert r.error is not None
-        region, layer, operation, code, _message = r.error.split(": ", 4)
+        region, layer, operation, code = r.error.split(": ")[:4]
         # moto answers 403 with AccessDeniedException, or (moto 5.x, GET on Lambda's REST
         # paths) SignatureDoesNotMatch: both are the server refusing the call.
         assert (region, layer, operation) == (r.region, "proj-data", "ListLayerVersions")
