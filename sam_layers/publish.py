@@ -510,60 +510,77 @@ class _Mismatch(Exception):
 
 def _run_steps(region: str, item: PublishItem, digest: _Digest, wanted: tuple[Grant, ...],
                options: PublishOptions, clients: _Clients, progress: _Progress) -> None:
+    """Publish (when changed), share, advertise in SSM, prune: in that order, so a failure
+    never advertises or prunes around a version that is not fully set up."""
     lam = clients.get("lambda")
+    version, arn = _publish_if_changed(lam, region, item, digest, options, clients, progress)
+    if wanted:
+        progress.granted += _share(lam, item.layer_name, version, wanted)
+    if options.ssm_prefix is not None:
+        progress.ssm_parameter = ssm_parameter_name(options.ssm_prefix, item)
+        progress.ssm_updated = _put_parameter(clients.get("ssm"), progress.ssm_parameter, arn,
+                                              item.layer_name)
+    if options.keep is not None:
+        progress.deleted += _prune(lam, item.layer_name, options.keep, version)
+
+
+def _publish_if_changed(lam: Any, region: str, item: PublishItem, digest: _Digest,
+                        options: PublishOptions, clients: _Clients,
+                        progress: _Progress) -> tuple[int, str]:
     newest = _newest_version(lam, item.layer_name)
     if newest is not None and newest[2] == digest.code_sha256:
         progress.status = "unchanged"
         progress.version, progress.version_arn = newest[0], newest[1]
-    else:
-        content = _content(region, item, digest, options, clients, progress)
-        kwargs: dict[str, Any] = {
-            "LayerName": item.layer_name,
-            "Description": item.description,
-            "Content": content,
-            "CompatibleRuntimes": list(item.runtimes),
-            "CompatibleArchitectures": list(item.architectures),
-        }
-        if item.license_info:
-            kwargs["LicenseInfo"] = item.license_info
-        response = lam.publish_layer_version(**kwargs)
-        progress.status = "published"
-        progress.version = int(response["Version"])
-        progress.version_arn = str(response["LayerVersionArn"])
-        stored = response.get("Content", {}).get("CodeSha256")
-        if stored and stored != digest.code_sha256:
-            raise _Mismatch(f"Lambda reports CodeSha256 {stored} for version {progress.version}, "
-                            f"expected {digest.code_sha256}")
-    version = progress.version
-    assert version is not None and progress.version_arn is not None
-    if wanted:
-        present = _statement_ids(lam, item.layer_name, version)
-        for grant in wanted:
-            if grant.statement_id in present:
-                continue
-            kwargs = {"LayerName": item.layer_name, "VersionNumber": version,
-                      "StatementId": grant.statement_id, "Action": ACTION,
-                      "Principal": grant.principal}
-            if grant.organization_id:
-                kwargs["OrganizationId"] = grant.organization_id
-            try:
-                lam.add_layer_version_permission(**kwargs)
-            except _aws_errors() as exc:
-                if _error_code(exc) != "ResourceConflictException":  # added meanwhile
-                    raise
-            progress.granted.append(grant.statement_id)
-    if options.ssm_prefix is not None:
-        name = ssm_parameter_name(options.ssm_prefix, item)
-        progress.ssm_parameter = name
-        progress.ssm_updated = _put_parameter(clients.get("ssm"), name, progress.version_arn,
-                                              item.layer_name)
-    if options.keep is not None:
-        versions = sorted(_layer_versions(lam, item.layer_name), key=lambda v: -v[0])
-        for number, _arn in versions[options.keep:]:
-            if number == version:
-                continue
-            lam.delete_layer_version(LayerName=item.layer_name, VersionNumber=number)
-            progress.deleted.append(number)
+        return newest[0], newest[1]
+    kwargs: dict[str, Any] = {
+        "LayerName": item.layer_name,
+        "Description": item.description,
+        "Content": _content(region, item, digest, options, clients, progress),
+        "CompatibleRuntimes": list(item.runtimes),
+        "CompatibleArchitectures": list(item.architectures),
+    }
+    if item.license_info:
+        kwargs["LicenseInfo"] = item.license_info
+    response = lam.publish_layer_version(**kwargs)
+    version, arn = int(response["Version"]), str(response["LayerVersionArn"])
+    progress.status, progress.version, progress.version_arn = "published", version, arn
+    stored = response.get("Content", {}).get("CodeSha256")
+    if stored and stored != digest.code_sha256:
+        raise _Mismatch(f"Lambda reports CodeSha256 {stored} for version {version}, "
+                        f"expected {digest.code_sha256}")
+    return version, arn
+
+
+def _share(lam: Any, name: str, version: int, wanted: tuple[Grant, ...]) -> list[str]:
+    """Add the grants the version's policy lacks; returns the statement ids added."""
+    present = _statement_ids(lam, name, version)
+    added = []
+    for grant in wanted:
+        if grant.statement_id in present:
+            continue
+        kwargs: dict[str, Any] = {"LayerName": name, "VersionNumber": version,
+                                  "StatementId": grant.statement_id, "Action": ACTION,
+                                  "Principal": grant.principal}
+        if grant.organization_id:
+            kwargs["OrganizationId"] = grant.organization_id
+        try:
+            lam.add_layer_version_permission(**kwargs)
+        except _aws_errors() as exc:
+            if _error_code(exc) != "ResourceConflictException":  # added meanwhile: fine
+                raise
+        added.append(grant.statement_id)
+    return added
+
+
+def _prune(lam: Any, name: str, keep: int, current: int) -> list[int]:
+    """Delete versions beyond the newest ``keep``, never ``current``; returns those deleted."""
+    deleted = []
+    numbers = sorted((number for number, _arn in _layer_versions(lam, name)), reverse=True)
+    for number in numbers[keep:]:
+        if number != current:
+            lam.delete_layer_version(LayerName=name, VersionNumber=number)
+            deleted.append(number)
+    return deleted
 
 
 def _content(region: str, item: PublishItem, digest: _Digest, options: PublishOptions,
