@@ -27,27 +27,50 @@ from sam_layers.sources import (
 
 GROUP_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9]*$")
 BUILD_SOURCES = ("Packages", "DependencyGroup", "Requirements")
-TOP_KEYS = ("Groups", "Default")
-GROUP_KEYS = (*BUILD_SOURCES, "Project", "LayerName", "LicenseInfo")
+# Groups that consume a layer someone else publishes: nothing to build, just attach.
+EXTERNAL_SOURCES = ("Arn", "Ssm", "Managed")
+SOURCES = (*BUILD_SOURCES, *EXTERNAL_SOURCES)
+TOP_KEYS = ("Groups", "Default", "Share", "Outputs")
+GROUP_KEYS = (*SOURCES, "Project", "LayerName", "LicenseInfo")
+SHARE_KEYS = ("Accounts", "OrganizationId")
 LAYER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LAYER_VERSION_ARN = re.compile(
+    r"^arn:aws[a-z-]*:lambda:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
+SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]+$")
+MANAGED = ("powertools", "aws-sdk-pandas")
+ACCOUNT_ID = re.compile(r"^\d{12}$")
+ORGANIZATION_ID = re.compile(r"^o-[a-z0-9]{10,32}$")
 
 
 @dataclass(frozen=True)
 class GroupConfig:
     name: str
-    source: str  # one of BUILD_SOURCES
+    source: str  # one of SOURCES
     requirements: tuple[str, ...]  # normalized PEP 508 strings, includes expanded
     explicit: frozenset[str] = field(default_factory=frozenset)  # canonical names it lists
     layer_name: Optional[str] = None
     license_info: Optional[str] = None
     # Paths as written in the template, relative to it (rewritten when output moves).
     paths: Mapping[str, str] = field(default_factory=dict)
+    external: Optional[str] = None  # the Arn, Ssm parameter name or Managed layer name
+
+    @property
+    def is_external(self) -> bool:
+        return self.source in EXTERNAL_SOURCES
+
+
+@dataclass(frozen=True)
+class Share:
+    accounts: tuple[str, ...] = ()
+    organization_id: Optional[str] = None
 
 
 @dataclass(frozen=True)
 class Config:
     groups: Mapping[str, GroupConfig]
     default: tuple[str, ...] = ()
+    share: Share = Share()
+    outputs: bool = False
 
     @property
     def names(self) -> tuple[str, ...]:
@@ -92,8 +115,48 @@ def read_config(template: Mapping[str, Any], template_path: Path) -> Config:
     if "Default" in raw:
         default = read_group_list(raw["Default"], groups_raw, display, line_of(raw, "Default"),
                                   f"{where}.Default", problems)
+    share = _read_share(raw.get("Share"), display, line_of(raw, "Share"), problems)
+    outputs = raw.get("Outputs", False)
+    if not isinstance(outputs, bool):
+        problems.append(Problem("Outputs must be true or false", display,
+                                line_of(raw, "Outputs"), f"{where}.Outputs"))
     raise_if(problems)
-    return Config(groups=groups, default=default)
+    return Config(groups=groups, default=default, share=share, outputs=outputs is True)
+
+
+def _read_share(value: Any, display: str, line: Optional[int],
+                problems: list[Problem]) -> Share:
+    where = "Metadata.SamLayers.Share"
+    if value is None:
+        return Share()
+    if not isinstance(value, dict):
+        problems.append(Problem("must be a mapping with Accounts and/or OrganizationId", display,
+                                line, where))
+        return Share()
+    for key in value:
+        if key not in SHARE_KEYS:
+            problems.append(Problem(f"unknown key {key!r}{suggest(key, SHARE_KEYS)}", display,
+                                    line_of(value, key), where))
+    accounts_raw = value.get("Accounts", [])
+    if not isinstance(accounts_raw, list):
+        accounts_raw = [accounts_raw]
+    accounts: list[str] = []
+    for item in accounts_raw:
+        text = str(item)
+        if not ACCOUNT_ID.match(text):
+            hint = " (quote account ids: YAML drops the leading zeros of a number)" if isinstance(
+                item, int) else ""
+            problems.append(Problem(f"{text!r} is not a 12-digit AWS account id{hint}", display,
+                                    line_of(value, "Accounts"), where))
+        elif text not in accounts:
+            accounts.append(text)
+    org = value.get("OrganizationId")
+    if org is not None and (not isinstance(org, str) or not ORGANIZATION_ID.match(org)):
+        problems.append(Problem(f"{org!r} is not an organization id (o- and 10-32 lowercase "
+                                "letters or digits)", display, line_of(value, "OrganizationId"),
+                                where))
+        org = None
+    return Share(tuple(accounts), org)
 
 
 def read_group_list(value: Any, known: Any, display: str, line: Optional[int], where: str,
@@ -127,7 +190,7 @@ def _read_group(name: str, body: Any, parent: Any, template_path: Path,
                                 "digits (they become logical ids)", display, line, where))
         return None
     if not isinstance(body, dict):
-        problems.append(Problem(f"must be a mapping with one of {', '.join(BUILD_SOURCES)}",
+        problems.append(Problem(f"must be a mapping with one of {', '.join(SOURCES)}",
                                 display, line, where))
         return None
     before = len(problems)
@@ -135,13 +198,15 @@ def _read_group(name: str, body: Any, parent: Any, template_path: Path,
         if key not in GROUP_KEYS:
             problems.append(Problem(f"unknown key {key!r}{suggest(key, GROUP_KEYS)}", display,
                                     line_of(body, key), where))
-    sources = [k for k in BUILD_SOURCES if k in body]
+    sources = [k for k in SOURCES if k in body]
     if len(sources) != 1:
         what = "none" if not sources else " and ".join(sources)
-        problems.append(Problem(f"needs exactly one of {', '.join(BUILD_SOURCES)} (found {what})",
+        problems.append(Problem(f"needs exactly one of {', '.join(SOURCES)} (found {what})",
                                 display, line, where))
         return None
     source = sources[0]
+    if source in EXTERNAL_SOURCES:
+        return _read_external(name, source, body, display, where, problems)
     if "Project" in body and source != "DependencyGroup":
         problems.append(Problem("Project is only used with DependencyGroup", display,
                                 line_of(body, "Project"), where))
@@ -207,3 +272,30 @@ def _read_group(name: str, body: Any, parent: Any, template_path: Path,
     explicit = frozenset(canonicalize_name(Requirement(r).name) for r in requirements)
     return GroupConfig(name=name, source=source, requirements=requirements, explicit=explicit,
                        layer_name=layer_name, license_info=license_info, paths=paths)
+
+
+def _read_external(name: str, source: str, body: Mapping[str, Any], display: str, where: str,
+                   problems: list[Problem]) -> Optional[GroupConfig]:
+    value = body[source]
+    line = line_of(body, source)
+    extra = [k for k in body if k != source and k in GROUP_KEYS]
+    if extra:
+        problems.append(Problem(f"{', '.join(extra)} cannot be used with {source} (the layer is "
+                                "published elsewhere)", display, line, where))
+        return None
+    checks = {
+        "Arn": (LAYER_VERSION_ARN, "a layer version ARN, arn:aws:lambda:REGION:ACCOUNT:layer:NAME:"
+                                   "VERSION"),
+        "Ssm": (SSM_NAME, "an SSM parameter name starting with / that holds a layer version ARN"),
+    }
+    if source in checks:
+        pattern, what = checks[source]
+        if not isinstance(value, str) or not pattern.match(value):
+            problems.append(Problem(f"{source} must be {what}, not {value!r}", display, line,
+                                    where))
+            return None
+    elif value not in MANAGED:
+        problems.append(Problem(f"Managed must be one of {', '.join(MANAGED)}, not {value!r}"
+                                f"{suggest(value, MANAGED)}", display, line, where))
+        return None
+    return GroupConfig(name=name, source=source, requirements=(), external=str(value))

@@ -6,11 +6,11 @@ No I/O here; :mod:`sam_layers.project` reads files and calls :func:`make_plan`.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping, Optional, Union
+from typing import Any, Mapping, Optional, Union, cast
 
-from sam_layers.config import Config, read_group_list
+from sam_layers.config import Config, GroupConfig, read_group_list
 from sam_layers.document import intrinsic, line_of, ref_target, show, to_plain
-from sam_layers.errors import Problem, raise_if
+from sam_layers.errors import BadInput, Problem, raise_if
 from sam_layers.platforms import ARCHITECTURES, DEFAULT_ARCHITECTURE, MAX_LAYERS, RUNTIMES, Target
 from sam_layers.spec import LayerSpec
 
@@ -54,6 +54,9 @@ class FunctionPlan:
 class Plan:
     variants: tuple[LayerVariant, ...]
     functions: tuple[FunctionPlan, ...]
+    # Every layer value an external group (Arn, Ssm, Managed) injects somewhere: a re-transform
+    # removes these from Layers before attaching again.
+    external_values: frozenset[str] = frozenset()
 
     def variant(self, logical_id: str) -> LayerVariant:
         for v in self.variants:
@@ -68,6 +71,15 @@ SERVERLESS_TRANSFORM = "AWS::Serverless-2016-10-31"
 FUNCTION_TYPE = "AWS::Serverless::Function"
 LAYER_TYPE = "AWS::Serverless::LayerVersion"
 _GLOBAL_KEYS = ("Runtime", "Architectures", "PackageType", "Layers", "CodeUri", "ImageUri")
+
+
+def is_generated(resource: Any) -> bool:
+    """Any resource sam-layers wrote: a layer, or a permission that shares one."""
+    if is_generated_layer(resource):
+        return True
+    meta = resource.get("Metadata") if isinstance(resource, dict) else None
+    marker = meta.get("SamLayers") if isinstance(meta, dict) else None
+    return isinstance(marker, dict) and isinstance(marker.get("SharedLayer"), str)
 
 
 def is_generated_layer(resource: Any) -> bool:
@@ -183,7 +195,7 @@ def make_plan(template: Mapping[str, Any], config: Config,
     chosen: dict[str, tuple[str, ...]] = {}
     targets: dict[str, Target] = {}
     for logical_id, resource in resources.items():
-        if not isinstance(resource, dict) or is_generated_layer(resource):
+        if not isinstance(resource, dict) or is_generated(resource):
             continue
         if str(logical_id).startswith("Fn::ForEach::"):
             if "SamLayers" in json_text(resource):
@@ -215,8 +227,10 @@ def make_plan(template: Mapping[str, Any], config: Config,
     variants: list[LayerVariant] = []
     by_key: dict[tuple[str, Target], LayerVariant] = {}
     for group_name, group in config.groups.items():
+        if group.is_external:
+            continue
         needed = sorted({targets[f] for f, gs in chosen.items() if group_name in gs},
-                        key=lambda t: (RUNTIMES[t.runtime].python, t.architecture))
+                        key=lambda t: (RUNTIMES[t.runtime].python, t.architecture != DEFAULT_ARCHITECTURE))
         runtimes_vary = len({t.runtime for t in needed}) > 1
         archs_vary = len({t.architecture for t in needed}) > 1
         for target in needed:
@@ -247,7 +261,13 @@ def make_plan(template: Mapping[str, Any], config: Config,
         resource = resources[logical_id]
         props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
         target = targets[logical_id]
-        injected = tuple(by_key[(g, target)].logical_id for g in groups)
+        try:
+            attached = [_attachment(config.groups[g], target, by_key) for g in groups]
+        except BadInput as exc:
+            problems += [Problem(p.message, template_name, line_of(resources, logical_id),
+                                 str(logical_id)) for p in exc.problems]
+            continue
+        injected = tuple(r.generated for r in attached if r.generated)
         g_items, g_shape = _layer_items(globals_layers(resource, globals_), generated)
         own_items, own_shape = _layer_items(props.get("Layers"), generated)
         where = str(logical_id)
@@ -262,7 +282,7 @@ def make_plan(template: Mapping[str, Any], config: Config,
                                     "count; write it as a list", template_name, None, where))
             continue
         refs = ([LayerRef(show(v), None, "globals") for v in g_items]
-                + [LayerRef(i, i, "injected") for i in injected]
+                + attached
                 + [LayerRef(show(v), None, "function") for v in own_items])
         if len(refs) > MAX_LAYERS:
             listing = ", ".join(r.text for r in refs)
@@ -282,7 +302,11 @@ def make_plan(template: Mapping[str, Any], config: Config,
         warnings.append(Problem(f"no 'Transform: {SERVERLESS_TRANSFORM}': add it before deploying"
                                 " (the generated layers are AWS::Serverless::LayerVersion)",
                                 template_name))
-    return Plan(tuple(variants), tuple(functions)), warnings
+    external = frozenset(r.text for f in functions for r in f.layers
+                         if r.source == "injected" and r.generated is None)
+    external |= frozenset(external_value(g, None) for g in config.groups.values()
+                          if g.source in ("Arn", "Ssm"))
+    return Plan(tuple(variants), tuple(functions), external), warnings
 
 
 ARCH_ID_SUFFIX = {"x86_64": "X86", "arm64": "Arm64"}
@@ -303,3 +327,26 @@ def _function_groups(logical_id: Any, resource: Mapping[str, Any], config: Confi
     return read_group_list(meta["SamLayers"], config.groups, template_name,
                            line_of(meta, "SamLayers"), f"{logical_id} Metadata.SamLayers",
                            problems)
+
+
+def external_value(group: GroupConfig, target: Optional[Target]) -> str:
+    """What a function's Layers lists for an external group: an ARN or an SSM dynamic reference."""
+    assert group.external is not None
+    if group.source == "Arn":
+        return group.external
+    if group.source == "Ssm":
+        return "{{resolve:ssm:" + group.external + "}}"
+    from sam_layers.managed import ManagedName, managed_layer_parameter
+
+    assert target is not None
+    managed = cast(ManagedName, group.external)
+    name = managed_layer_parameter(managed, target.runtime, target.architecture)
+    return "{{resolve:ssm:" + name + "}}"
+
+
+def _attachment(group: GroupConfig, target: Target,
+                by_key: Mapping[tuple[str, Target], LayerVariant]) -> LayerRef:
+    if group.is_external:
+        return LayerRef(external_value(group, target), None, "injected")
+    logical_id = by_key[(group.name, target)].logical_id
+    return LayerRef(logical_id, logical_id, "injected")

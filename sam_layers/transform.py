@@ -6,6 +6,8 @@ Passes, in order (each one screen, each edits the document in place):
 2. ``drop_stale_layers``  generated layers no function needs any more are removed
 3. ``write_layers``       one ``AWS::Serverless::LayerVersion`` per variant, updated in place
 4. ``attach_layers``      each function's ``Layers`` gets its ``!Ref``s, in group order, first
+5. ``share_layers``       ``Metadata.SamLayers.Share``: a LayerVersionPermission per principal
+6. ``export_layers``      ``Metadata.SamLayers.Outputs``: an exported output per layer ARN
 
 Everything sam-layers writes is recognisable (``Metadata.SamLayers.Group`` on a layer; a ``Ref``
 to such a layer in ``Layers``), so transforming an output again removes and rewrites exactly
@@ -16,15 +18,18 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
 from sam_layers.config import Config, read_config
 from sam_layers.document import Document, intrinsic, load, make_intrinsic, new_map, new_seq
 from sam_layers.document import ref_target, to_plain
-from sam_layers.errors import Problem
-from sam_layers.plan import FUNCTION_TYPE, LayerVariant, Plan, is_generated_layer, make_plan
+from sam_layers.errors import BadInput, Problem
+from sam_layers.lockfile import LockFile
+from sam_layers.plan import FUNCTION_TYPE, FunctionPlan, LayerVariant, Plan, is_generated
+from sam_layers.plan import is_generated_layer, make_plan
+from sam_layers.spec import LayerSpec
 
 WORK_DIR_NAME = ".sam-layers"
 DESCRIPTION_LIMIT = 256  # Lambda's limit for a layer version's Description
@@ -33,8 +38,14 @@ DESCRIPTION_LIMIT = 256  # Lambda's limit for a layer version's Description
 @dataclass(frozen=True)
 class TransformOptions:
     container: bool = False  # BuildMethod python3.X for `sam build --use-container`
-    # LayerSpec.key -> LockedVariant digest, for variants the lock file holds fresh.
-    locked_digests: Mapping[str, str] = field(default_factory=dict)
+    # The lock file's entries: a variant it holds fresh gets its locked digest in ``Lock:``.
+    lock: Optional[LockFile] = None
+
+    def locked_digest(self, spec: LayerSpec) -> Optional[str]:
+        entry = self.lock.get(spec.key) if self.lock is not None else None
+        if entry is None or entry.input_hash != spec.input_hash:
+            return None
+        return entry.digest
 
 
 @dataclass(frozen=True)
@@ -69,7 +80,7 @@ def transform_file(template: Path, output: Optional[Path] = None,
     plan, warnings = make_plan(doc.data, config, str(template))
     output_dir = (output or template).resolve().parent
     work_dir = work_dir_for(template, output)
-    ctx = _Context(doc, plan, options, template.resolve().parent, output_dir, work_dir)
+    ctx = _Context(doc, config, plan, options, template.resolve().parent, output_dir, work_dir)
     for apply in PASSES:
         apply(ctx)
     text_out = doc.dump() if ctx.changed else doc.text
@@ -80,6 +91,7 @@ def transform_file(template: Path, output: Optional[Path] = None,
 @dataclass
 class _Context:
     doc: Document
+    config: Config
     plan: Plan
     options: TransformOptions
     template_dir: Path
@@ -164,8 +176,8 @@ def drop_stale_layers(ctx: _Context) -> None:
     resources = ctx.resources
     if not isinstance(resources, dict):
         return
-    wanted = {v.logical_id for v in ctx.plan.variants}
-    for logical_id in [k for k, v in resources.items() if is_generated_layer(v)]:
+    wanted = {v.logical_id for v in ctx.plan.variants} | set(_permissions(ctx))
+    for logical_id in [k for k, v in resources.items() if is_generated(v)]:
         if logical_id not in wanted:
             del resources[logical_id]
             ctx.changed = True
@@ -192,7 +204,7 @@ def describe(variant: LayerVariant, lock: str) -> str:
 def layer_resource(ctx: _Context, variant: LayerVariant) -> Any:
     style = ctx.style
     target = variant.target
-    lock = lock_hash(variant, ctx.options.locked_digests.get(variant.spec.key))
+    lock = lock_hash(variant, ctx.options.locked_digest(variant.spec))
     build_dir = ctx.work_dir / variant.logical_id
     content_uri = Path(os.path.relpath(build_dir, ctx.output_dir)).as_posix()
     if variant.layer_name:
@@ -216,9 +228,8 @@ def layer_resource(ctx: _Context, variant: LayerVariant) -> Any:
     props["ContentUri"] = content_uri
     props["CompatibleRuntimes"] = new_seq(style, [target.runtime], flow=True)
     props["CompatibleArchitectures"] = new_seq(style, [target.architecture], flow=True)
-    group_license = ctx.doc.data["Metadata"]["SamLayers"]["Groups"][variant.group].get(
-        "LicenseInfo")
-    if isinstance(group_license, str):
+    group_license = ctx.config.groups[variant.group].license_info
+    if group_license:
         props["LicenseInfo"] = group_license
     props["RetentionPolicy"] = "Retain"
     resource["Properties"] = props
@@ -266,8 +277,9 @@ def write_layers(ctx: _Context) -> None:
 # --- pass 4: functions ------------------------------------------------------------------------
 
 
-def _strip_generated(seq: Any, generated: frozenset[str]) -> bool:
-    positions = [i for i, item in enumerate(seq) if ref_target(item) in generated]
+def _strip_generated(seq: Any, generated: frozenset[str], external: frozenset[str]) -> bool:
+    positions = [i for i, item in enumerate(seq)
+                 if ref_target(item) in generated or (isinstance(item, str) and item in external)]
     for i in reversed(positions):
         del seq[i]
     return bool(positions)
@@ -301,22 +313,21 @@ def attach_layers(ctx: _Context) -> None:
         layers = props.get("Layers") if isinstance(props, dict) else None
         before = to_plain(layers)
         fn = planned.get(logical_id)
-        refs = [make_intrinsic("Ref", lid, ctx.style) for lid in (fn.injected if fn else ())]
+        external = ctx.plan.external_values
         found = intrinsic(layers) if layers is not None else None
+        refs = _injected_nodes(ctx, fn)
         if isinstance(layers, list) and found is None:
-            _strip_generated(layers, generated)
+            _strip_generated(layers, generated, external)
             _put_first(layers, refs)
         elif found is not None and found[0] == "Fn::If":
             branches = found[1]
             for i in (1, 2):
                 branch = branches[i]
                 if isinstance(branch, list) and intrinsic(branch) is None:
-                    _strip_generated(branch, generated)
-                    _put_first(branch, [make_intrinsic("Ref", r, ctx.style)
-                                        for r in (fn.injected if fn else ())])
+                    _strip_generated(branch, generated, external)
+                    _put_first(branch, _injected_nodes(ctx, fn))
                 elif refs and ref_target(branch) == "AWS::NoValue":
-                    branches[i] = new_seq(ctx.style, [make_intrinsic("Ref", r, ctx.style)
-                                                      for r in fn.injected])  # type: ignore[union-attr]
+                    branches[i] = new_seq(ctx.style, _injected_nodes(ctx, fn))
         elif refs:
             seq = new_seq(ctx.style, refs)
             if not isinstance(props, dict):
@@ -334,9 +345,105 @@ def attach_layers(ctx: _Context) -> None:
             ctx.changed = True
 
 
+def _injected_nodes(ctx: _Context, fn: Optional[FunctionPlan]) -> list[Any]:
+    """Fresh nodes for a function's injected layers: ``!Ref`` for generated, text otherwise."""
+    if fn is None:
+        return []
+    return [make_intrinsic("Ref", r.generated, ctx.style) if r.generated else r.text
+            for r in fn.layers if r.source == "injected"]
+
+
+# --- passes 5 and 6: sharing and outputs ------------------------------------------------------
+
+
+def _permissions(ctx: _Context) -> dict[str, tuple[str, str, Optional[str]]]:
+    """Permission logical id -> (layer id, principal, organization id), in a stable order."""
+    share = ctx.config.share
+    out: dict[str, tuple[str, str, Optional[str]]] = {}
+    for variant in ctx.plan.variants:
+        for account in share.accounts:
+            out[f"{variant.logical_id}Share{account}"] = (variant.logical_id, account, None)
+        if share.organization_id:
+            out[f"{variant.logical_id}ShareOrg"] = (variant.logical_id, "*",
+                                                    share.organization_id)
+    return out
+
+
+def share_layers(ctx: _Context) -> None:
+    resources = ctx.resources
+    for logical_id, (layer_id, principal, org) in _permissions(ctx).items():
+        existing = resources.get(logical_id) if isinstance(resources, dict) else None
+        if existing is not None and not is_generated(existing):
+            raise BadInput(Problem(f"the generated permission id {logical_id} is already a "
+                                   "resource of the template; rename that resource",
+                                   str(ctx.doc.path), where=logical_id))
+        resource = new_map(ctx.style)
+        resource["Type"] = "AWS::Lambda::LayerVersionPermission"
+        metadata = new_map(ctx.style)
+        marker = new_map(ctx.style)
+        marker["SharedLayer"] = layer_id
+        metadata["SamLayers"] = marker
+        resource["Metadata"] = metadata
+        props = new_map(ctx.style)
+        props["Action"] = "lambda:GetLayerVersion"
+        props["LayerVersionArn"] = make_intrinsic("Ref", layer_id, ctx.style)
+        props["Principal"] = principal
+        if org:
+            props["OrganizationId"] = org
+        resource["Properties"] = props
+        if existing is not None:
+            ctx.changed = merge_into(existing, resource) or ctx.changed
+        else:
+            resources[logical_id] = resource
+            ctx.changed = True
+
+
+def _is_generated_output(name: Any, value: Any, layer_ids: frozenset[str]) -> bool:
+    if not isinstance(value, dict) or not isinstance(name, str) or not name.endswith("Arn"):
+        return False
+    target = ref_target(value.get("Value"))
+    return target is not None and target == name[:-3] and target in layer_ids
+
+
+def export_layers(ctx: _Context) -> None:
+    resources = ctx.resources if isinstance(ctx.resources, dict) else {}
+    outputs = ctx.doc.data.get("Outputs")
+    known = frozenset(k for k, v in resources.items() if is_generated_layer(v))
+    known |= frozenset(v.logical_id for v in ctx.plan.variants)
+    wanted = {f"{v.logical_id}Arn": v for v in ctx.plan.variants} if ctx.config.outputs else {}
+    if isinstance(outputs, dict):
+        for name in [k for k, v in outputs.items() if _is_generated_output(k, v, known)]:
+            if name not in wanted:
+                del outputs[name]
+                ctx.changed = True
+    if not wanted:
+        return
+    if not isinstance(outputs, dict):
+        outputs = new_map(ctx.style)
+        ctx.doc.data["Outputs"] = outputs
+    for name, variant in wanted.items():
+        if name in outputs and not _is_generated_output(name, outputs[name], known):
+            raise BadInput(Problem(f"the generated output {name} is already an output of the "
+                                   "template; rename that output", str(ctx.doc.path),
+                                   where=f"Outputs.{name}"))
+        output = new_map(ctx.style)
+        output["Description"] = f"sam-layers {variant.group} layer version ARN ({variant.target})"
+        output["Value"] = make_intrinsic("Ref", variant.logical_id, ctx.style)
+        export = new_map(ctx.style)
+        export["Name"] = make_intrinsic("Fn::Sub", "${AWS::StackName}-" + name, ctx.style)
+        output["Export"] = export
+        if name in outputs:
+            ctx.changed = merge_into(outputs[name], output) or ctx.changed
+        else:
+            outputs[name] = output
+            ctx.changed = True
+
+
 PASSES: tuple[Callable[[_Context], None], ...] = (
     rewrite_paths,
     drop_stale_layers,
     write_layers,
     attach_layers,
+    share_layers,
+    export_layers,
 )
