@@ -130,3 +130,36 @@ def test_help_explains_naming() -> None:
     assert proc.returncode == 0
     assert "<prefix>-<group>[-<variant>] in lower case" in proc.stdout
     assert "template folder's name unless --name-prefix is given" in proc.stdout
+
+
+def test_build_then_publish_changes_one_version_per_group_change(
+        aws: Aws, app: Path, tmp_path_factory: pytest.TempPathFactory) -> None:
+    """The real chain: `sam-layers build --no-sam` (uv, PyPI) gives byte-identical zips for an
+    unchanged group, so only a changed group publishes a new version."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    env.setdefault("UV_CACHE_DIR", str(tmp_path_factory.getbasetemp() / "uv-cache"))
+
+    def build() -> None:
+        proc = subprocess.run([sys.executable, "-m", "sam_layers", "build", "--no-sam"], cwd=app,
+                              capture_output=True, text=True, env=env, timeout=300)
+        assert proc.returncode == 0, proc.stderr
+
+    def publish() -> list[tuple[str, object]]:
+        proc = subprocess.run([sys.executable, "-m", "sam_layers", "publish", "--region",
+                               "us-east-1", "--json"], cwd=app, capture_output=True, text=True,
+                              env=env, timeout=120)
+        assert proc.returncode == 0, proc.stderr
+        report = json.loads(proc.stdout)
+        return [(layer["status"], layer["version"])
+                for region in report["regions"] for layer in region["layers"]]
+
+    build()
+    assert publish() == [("published", 1)]
+    build()
+    assert publish() == [("unchanged", 1)]
+    template = app / "template.yaml"
+    template.write_text(template.read_text().replace("six==1.16.0", "six==1.17.0"))
+    build()
+    assert publish() == [("published", 2)]
+    stored = aws.client("lambda").get_layer_version(LayerName="orders-data", VersionNumber=2)
+    assert stored["Description"].startswith("sam-layers Data: six==1.17.0 (lock ")
