@@ -1,0 +1,144 @@
+"""SL008: import every top-level module of every distribution with the runtime's own CPython.
+
+Per function, one interpreter, with only that function's layers on ``sys.path`` as Lambda
+sees them: layers are extracted into one ``/opt`` in order, later ones overwriting earlier
+ones, and Lambda puts ``/opt/python/lib/python3.X/site-packages`` before ``/opt/python``. So
+the path is every layer's site-packages folder, latest layer first, then every layer's
+``python/`` folder, latest layer first: for a file two layers hold, the later layer's copy is
+found first, as on Lambda.
+
+Severity: error; a warning when the function also has layers verify cannot read (an ARN, an
+unbuilt layer) that might provide what is missing. A skipped test (no interpreter for the
+runtime, another architecture than this host's) is a finding too, never a silent pass.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Iterator
+
+from sam_layers.findings import Finding, Severity
+from sam_layers.platforms import RUNTIME_PROVIDED
+from sam_layers.plan import FunctionPlan
+from sam_layers.verify.cache import cache_key
+from sam_layers.verify.context import Context, FunctionLayer
+from sam_layers.verify.imports import IMPORT_TEST_VERSION, ImportFailure, import_modules
+from sam_layers.verify.model import layer_location
+from sam_layers.verify.scan import Distribution
+
+ID = "SL008"
+SEVERITY: Severity = "error"
+TITLE = "import smoke test failure"
+
+_HOST_MACHINES = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aarch64": "aarch64"}
+_PROVIDED_MODULES = frozenset(name.replace("-", "_") for name in RUNTIME_PROVIDED)
+
+
+def check(ctx: Context) -> Iterator[Finding]:
+    if ctx.skip_import:
+        return
+    for fn in ctx.inputs.plan.functions:
+        yield from _check_function(ctx, fn)
+
+
+def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
+    layers = ctx.layers_of(fn)
+    readable = [layer for layer in layers if layer.scan is not None and layer.built is not None]
+    owners = _module_owners(readable, fn.target.runtime_info.python_version)
+    if not owners:
+        return
+    where = layer_location(fn)
+    target = fn.target
+    host = _HOST_MACHINES.get(ctx.host_machine.lower(), ctx.host_machine)
+    if ctx.host_system != "Linux" or host != target.arch_info.machine:
+        yield Finding(
+            ID, "info", where,
+            f"import test skipped for {fn.logical_id}: its layers are for {target} and this host "
+            f"is {ctx.host_system or 'unknown'} {ctx.host_machine or 'unknown'}; only the file "
+            f"checks ran. Run sam-layers verify on a Linux {target.arch_info.machine} machine "
+            f"to import-test them.")
+        return
+    version = target.runtime_info.python_version
+    lookup = ctx.find_python(version)
+    if lookup.executable is None:
+        yield Finding(
+            ID, "warning", where,
+            f"import test skipped for {fn.logical_id}: no CPython {version} found (looked for "
+            f"{' and '.join(lookup.looked_in)}). Install CPython {version} (pyenv install "
+            f"{version}) to import-test this function's layers.")
+        return
+    exe = lookup.executable
+    paths = _sys_path(readable, version)
+    modules = sorted(owners)
+    try:
+        st = exe.stat()
+        exe_id = [str(exe), st.st_size, st.st_mtime_ns]
+    except OSError:
+        exe_id = [str(exe)]
+    key = cache_key("import", IMPORT_TEST_VERSION, target.runtime, target.architecture, exe_id,
+                    [(layer.name, layer.scan.content_key if layer.scan else "") for layer in readable],
+                    modules)
+    cached = ctx.cache.get("import", key)
+    if cached is not None:
+        failures = [ImportFailure.from_json(item) for item in cached]
+    else:
+        failures = import_modules(exe, paths, modules)
+        ctx.cache.put("import", key, [f.to_json() for f in failures])
+    unseen = [layer.name for layer in layers if layer.scan is None]
+    for failure in failures:
+        yield _finding(fn, failure, owners[failure.module], unseen, exe)
+
+
+def _module_owners(readable: list[FunctionLayer],
+                   version: str) -> dict[str, tuple[str, Distribution, str]]:
+    """Module -> (layer, distribution, folder) of the layer that wins it (the latest one)."""
+    owners: dict[str, tuple[str, Distribution, str]] = {}
+    for layer in readable:
+        assert layer.scan is not None
+        for pdir in _dirs_for(layer, version):
+            for dist in layer.scan.distributions:
+                if dist.dist_info.rsplit("/", 1)[0] != pdir:
+                    continue
+                for module in dist.modules:
+                    owners[module] = (layer.name, dist, pdir)
+    return owners
+
+
+def _dirs_for(layer: FunctionLayer, version: str) -> list[str]:
+    assert layer.scan is not None
+    site = f"python/lib/python{version}/site-packages"
+    return [d for d in layer.scan.python_dirs if d in (site, "python")]
+
+
+def _sys_path(readable: list[FunctionLayer], version: str) -> list[Path]:
+    site: list[Path] = []
+    plain: list[Path] = []
+    for layer in reversed(readable):
+        assert layer.built is not None
+        for pdir in _dirs_for(layer, version):
+            (plain if pdir == "python" else site).append(layer.built.path / pdir)
+    return site + plain
+
+
+def _finding(fn: FunctionPlan, failure: ImportFailure, owner: tuple[str, Distribution, str],
+             unseen: list[str], exe: Path) -> Finding:
+    layer, dist, pdir = owner
+    location = f"{layer}:{pdir}/{failure.module}"
+    head = (f"`import {failure.module}` ({dist.name} {dist.version}) fails for "
+            f"{fn.logical_id} with {fn.target.runtime}'s CPython ({exe}): {failure.error}.")
+    missing_top = (failure.missing or "").split(".")[0]
+    if missing_top in _PROVIDED_MODULES:
+        return Finding(ID, "info", location,
+                       f"{head} The Lambda runtime provides {missing_top}, which this test does "
+                       f"not put on the path; it should import on Lambda.")
+    if failure.missing and "." not in failure.missing:
+        todo = (f" Add {failure.missing} to the group that builds {layer} (its dependency is "
+                f"missing from the layers), or to a group this function uses.")
+    else:
+        todo = (" Rebuild the layer for this runtime, or add the distribution that provides "
+                "the missing piece to the group.")
+    if unseen:
+        return Finding(ID, "warning", location,
+                       f"{head}{todo} (The function also has layers verify cannot read: "
+                       f"{', '.join(unseen)}; if one of them provides it, ignore this.)")
+    return Finding(ID, SEVERITY, location, head + todo)
