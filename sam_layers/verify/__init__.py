@@ -7,7 +7,7 @@ modules of :mod:`sam_layers.verify.rules`, one per finding id, listed in :data:`
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Callable, Iterable, Optional, Protocol
+from typing import TYPE_CHECKING, Callable, Iterable, Optional, Protocol
 
 from sam_layers.findings import Finding, Severity, sort_findings
 from sam_layers.verify.cache import ResultCache, default_cache_dir
@@ -27,6 +27,8 @@ from sam_layers.verify.rules import (
     zip_size,
 )
 
+if TYPE_CHECKING:
+    from sam_layers.report import Sizes
 
 
 class Rule(Protocol):
@@ -52,7 +54,7 @@ RULES: tuple[Rule, ...] = (
     not_built,  # SL010
 )
 
-__all__ = ["RULES", "Rule", "BuiltLayer", "Context", "VerifyInput", "find_builds", "run_verify",
+__all__ = ["RULES", "Rule", "measure_sizes", "BuiltLayer", "Context", "VerifyInput", "find_builds", "run_verify",
            "make_context", "default_cache_dir", "find_python", "PythonLookup"]
 
 
@@ -77,3 +79,14 @@ def run_rules(ctx: Context) -> list[Finding]:
     for rule in RULES:
         findings.extend(rule.check(ctx))
     return sort_findings(findings)
+
+
+def measure_sizes(inputs: VerifyInput, *, cache_dir: Optional[Path] = None,
+                  use_cache: bool = True) -> "Sizes":
+    """Unzipped sizes of every built layer and function code, for ``sam-layers plan``."""
+    from sam_layers.report import Sizes
+
+    cache = ResultCache((cache_dir or default_cache_dir()) if use_cache else None)
+    ctx = make_context(inputs, cache, skip_import=True)
+    return Sizes({key: scan.unzipped_bytes for key, scan in ctx.scans.items()},
+                 dict(ctx.code_sizes))

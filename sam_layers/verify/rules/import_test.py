@@ -68,7 +68,7 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
             f"{version}) to import-test this function's layers.")
         return
     exe = lookup.executable
-    paths = _sys_path(readable, version)
+    paths = lambda_sys_path(readable, version)
     modules = sorted(owners)
     try:
         st = exe.stat()
@@ -110,7 +110,8 @@ def _dirs_for(layer: FunctionLayer, version: str) -> list[str]:
     return [d for d in layer.scan.python_dirs if d in (site, "python")]
 
 
-def _sys_path(readable: list[FunctionLayer], version: str) -> list[Path]:
+def lambda_sys_path(readable: list[FunctionLayer], version: str) -> list[Path]:
+    """The layers' folders in the order Lambda's merged /opt resolves them (latest layer first)."""
     site: list[Path] = []
     plain: list[Path] = []
     for layer in reversed(readable):
