@@ -97,9 +97,9 @@ def _budget(row: Mapping[str, Any]) -> str:
     total = row["unzipped_bytes"]
     if total is None:
         return "not built"
-    text = f"{total:,} ({100 * total / MAX_UNZIPPED_BYTES:.0f}%)"
+    text = f"{total:,} ({100 * total / MAX_UNZIPPED_BYTES:.1f}%)"
     if row["unknown_sizes"]:
-        text = f">= {text}, {len(row['unknown_sizes'])} unknown"
+        text += f" + {len(row['unknown_sizes'])} unknown"
     if row["over_size_limit"]:
         text += " OVER"
     return text
