@@ -18,11 +18,11 @@ from typing import Any, Iterable, Mapping, Optional
 
 from packaging.utils import canonicalize_name
 
-from sam_layers.elf import NotElf, read_elf
+from sam_layers.elf import NotElf, parse_elf
 from sam_layers.platforms import LAYER_PYTHON_DIR
 from sam_layers.verify.cache import ResultCache, cache_key
 
-SCAN_VERSION = 1
+SCAN_VERSION = 2
 _BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 # Top-level folders some wheels ship that are not meant to be imported.
 _NOT_MODULES = frozenset({"test", "tests", "docs", "doc", "examples", "benchmarks", "bin"})
@@ -35,7 +35,7 @@ class Binary:
     path: str  # relative to the layer folder: "python/numpy/_core/_multiarray_umath....so"
     size: int
     machine: Optional[str]  # "EM_X86_64"; None when the file is not an ELF file
-    max_glibc: Optional[tuple[int, int]]
+    max_glibc: Optional[tuple[int, ...]]
     distribution: Optional[str]  # canonical name of the distribution whose RECORD lists it
 
 
@@ -80,7 +80,7 @@ class LayerScan:
             file_count=int(data["file_count"]),
             python_dirs=tuple(str(p) for p in data["python_dirs"]),
             binaries=tuple(
-                Binary(str(p), int(s), m, (int(g[0]), int(g[1])) if g else None, d)
+                Binary(str(p), int(s), m, tuple(int(x) for x in g) if g else None, d)
                 for p, s, m, g, d in data["binaries"]),
             distributions=tuple(
                 Distribution(str(n), str(v), str(i), tuple(str(m) for m in mods))
@@ -151,12 +151,12 @@ def _scan(root: Path, key: str) -> LayerScan:
         if not named_binary and not _is_executable(root / rel):
             continue
         try:
-            elf = read_elf(root / rel)
+            elf = parse_elf(root / rel)
         except (NotElf, OSError):
             if named_binary:
                 binaries.append(Binary(rel, size, None, None, owner.get(rel)))
             continue
-        binaries.append(Binary(rel, size, elf.machine, elf.max_glibc, owner.get(rel)))
+        binaries.append(Binary(rel, size, elf.machine_tag, elf.max_glibc, owner.get(rel)))
     return LayerScan(key, sum(s for _, s, _ in files), len(files), tuple(python_dirs),
                      tuple(binaries), tuple(distributions))
 

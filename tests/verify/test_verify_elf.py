@@ -13,9 +13,10 @@ from pathlib import Path
 
 import pytest
 
-from sam_layers.elf import ElfInfo, NotElf, is_elf, read_elf
+from sam_layers.elf import EM_AARCH64, ElfInfo, NotElf, is_elf, parse_elf, read_elf
 
 HOST_MACHINE = {"x86_64": "EM_X86_64", "aarch64": "EM_AARCH64"}.get(platform.machine())
+assert EM_AARCH64 == 183
 
 
 def _libc() -> Path:
@@ -43,24 +44,29 @@ def _readelf_versions(path: Path) -> set[str]:
                          ids=["python", "libm"])
 def test_host_binaries_match_readelf(path: Path | None) -> None:
     target = path or _libc()
-    info = read_elf(target)
-    assert info.machine == HOST_MACHINE
+    info = parse_elf(target)
+    assert info.machine_tag == HOST_MACHINE
+    assert read_elf(target) == info
     assert info.elf_class == 64
-    assert set(info.needed_versions) == _readelf_versions(target)
-    assert info.max_glibc == max(info.glibc_versions)
-    assert all(v.startswith("GLIBC_") or not v.startswith("GLIBC_2") for v in info.needed_versions)
+    versions = _readelf_versions(target)
+    assert set(info.needed_versions) == versions
+    glibc = sorted(tuple(int(p) for p in v[len("GLIBC_"):].split("."))
+                   for v in versions if re.match(r"GLIBC_\d", v))
+    assert list(info.glibc_needed) == glibc
+    assert info.max_glibc == glibc[-1]
 
 
 def test_libm_is_a_shared_object() -> None:
-    assert read_elf(_libc()).is_shared_object is True
+    info = parse_elf(_libc())
+    assert info.is_shared_object is True
+    assert ".gnu.version_r" in info.sections
 
 
-def test_glibc_versions_ignore_other_version_names() -> None:
-    info = ElfInfo("EM_X86_64", 64, True,
-                   ("GCC_3.0", "GLIBCXX_3.4.29", "GLIBC_2.17", "GLIBC_2.2.5", "GLIBC_2.28"))
-    assert info.glibc_versions == ((2, 2), (2, 17), (2, 28))
-    assert info.max_glibc == (2, 28)
-    assert info.machine_name == "x86_64"
+def test_machine_names() -> None:
+    info = ElfInfo(EM_AARCH64, (), ((2, 17),))
+    assert (info.machine_name, info.machine_tag, info.max_glibc) == ("aarch64", "EM_AARCH64", (2, 17))
+    assert ElfInfo(9999, (), ()).machine_tag == "EM_9999"
+    assert ElfInfo(9999, (), ()).max_glibc is None
 
 
 def test_text_and_truncated_files_are_not_elf(tmp_path: Path) -> None:
@@ -70,10 +76,11 @@ def test_text_and_truncated_files_are_not_elf(tmp_path: Path) -> None:
     truncated.write_bytes(b"\x7fELF\x02\x01\x01" + b"\0" * 20)
     assert is_elf(text) is False
     assert is_elf(truncated) is True
+    assert read_elf(text) is None and read_elf(truncated) is None
     with pytest.raises(NotElf, match="not an ELF file"):
-        read_elf(text)
+        parse_elf(text)
     with pytest.raises(NotElf, match="truncated ELF file"):
-        read_elf(truncated)
+        parse_elf(truncated)
 
 
 def test_big_endian_32_bit_header_without_sections(tmp_path: Path) -> None:
@@ -82,4 +89,5 @@ def test_big_endian_32_bit_header_without_sections(tmp_path: Path) -> None:
                                                               0, 52, 0, 0, 40, 0, 0)
     path = tmp_path / "ppc.so"
     path.write_bytes(header)
-    assert read_elf(path) == ElfInfo("EM_PPC", 32, True, ())
+    assert parse_elf(path) == ElfInfo(20, (), (), elf_class=32, is_shared_object=True)
+    assert parse_elf(path).machine_tag == "EM_PPC"

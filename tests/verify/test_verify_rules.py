@@ -16,7 +16,7 @@ from sam_layers.verify.context import make_context
 from sam_layers.verify.pythons import find_python
 from sam_layers.verify.rules import import_test
 
-from conftest import Layers, folder_bytes, make_input, stored_zip, tree_state
+from tests.verify.helpers import Layers, folder_bytes, make_input, stored_zip, tree_state
 
 pytestmark = pytest.mark.integration
 

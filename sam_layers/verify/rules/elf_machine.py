@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Iterator
 
-from sam_layers.elf import MACHINE_NAMES
+from sam_layers.elf import MACHINE_NAMES, MACHINE_TAGS
 from sam_layers.findings import Finding, Severity
 from sam_layers.verify.context import Context
 from sam_layers.verify.rules._common import grouped, more
@@ -23,10 +23,17 @@ def check(ctx: Context) -> Iterator[Finding]:
             if rep.machine is None:
                 what = "is not a Linux ELF file (a macOS or Windows build?)"
             else:
-                what = f"is built for {MACHINE_NAMES.get(rep.machine, rep.machine)}"
+                what = f"is built for {_machine_name(rep.machine)}"
             yield Finding(
                 ID, SEVERITY, f"{key}:{rep.path}",
                 f"{owner}: this binary{more(others)} {what}, but the layer runs on "
                 f"{target.architecture} ({target}); it fails to load on Lambda. Rebuild the layer "
                 f"for {target.architecture} (sam-layers build installs "
                 f"{target.arch_info.machine} wheels), or set the function's Architectures to match.")
+
+
+def _machine_name(tag: str) -> str:
+    for number, name in MACHINE_TAGS.items():
+        if name == tag:
+            return MACHINE_NAMES[number]
+    return tag

@@ -36,5 +36,5 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"wheels: rebuild with sam-layers build, or pin an older version{fix}.")
 
 
-def _v(version: tuple[int, int]) -> str:
-    return f"{version[0]}.{version[1]}"
+def _v(version: tuple[int, ...]) -> str:
+    return ".".join(str(p) for p in version)
