@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import re
 import shlex
-import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Optional
@@ -18,10 +17,7 @@ from packaging.utils import canonicalize_name
 
 from sam_layers.errors import Problem
 
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,unused-ignore]
+from sam_layers._compat import tomllib
 
 
 @dataclass

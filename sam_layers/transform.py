@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import hashlib
 import os
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
 
@@ -26,8 +26,10 @@ from sam_layers.config import Config, read_config
 from sam_layers.document import Document, intrinsic, load, make_intrinsic, new_map, new_seq
 from sam_layers.document import ref_target, to_plain
 from sam_layers.errors import BadInput, Problem
+from sam_layers.lockfile import LockFile
 from sam_layers.plan import FUNCTION_TYPE, FunctionPlan, LayerVariant, Plan, is_generated
 from sam_layers.plan import is_generated_layer, make_plan
+from sam_layers.spec import LayerSpec
 
 WORK_DIR_NAME = ".sam-layers"
 DESCRIPTION_LIMIT = 256  # Lambda's limit for a layer version's Description
@@ -36,8 +38,14 @@ DESCRIPTION_LIMIT = 256  # Lambda's limit for a layer version's Description
 @dataclass(frozen=True)
 class TransformOptions:
     container: bool = False  # BuildMethod python3.X for `sam build --use-container`
-    # LayerSpec.key -> LockedVariant digest, for variants the lock file holds fresh.
-    locked_digests: Mapping[str, str] = field(default_factory=dict)
+    # The lock file's entries: a variant it holds fresh gets its locked digest in ``Lock:``.
+    lock: Optional[LockFile] = None
+
+    def locked_digest(self, spec: LayerSpec) -> Optional[str]:
+        entry = self.lock.get(spec.key) if self.lock is not None else None
+        if entry is None or entry.input_hash != spec.input_hash:
+            return None
+        return entry.digest
 
 
 @dataclass(frozen=True)
@@ -196,7 +204,7 @@ def describe(variant: LayerVariant, lock: str) -> str:
 def layer_resource(ctx: _Context, variant: LayerVariant) -> Any:
     style = ctx.style
     target = variant.target
-    lock = lock_hash(variant, ctx.options.locked_digests.get(variant.spec.key))
+    lock = lock_hash(variant, ctx.options.locked_digest(variant.spec))
     build_dir = ctx.work_dir / variant.logical_id
     content_uri = Path(os.path.relpath(build_dir, ctx.output_dir)).as_posix()
     if variant.layer_name:
