@@ -77,7 +77,7 @@ def import_modules(python: Path, paths: Sequence[Path], modules: Sequence[str],
             "PYTHONDONTWRITEBYTECODE": "1",
         }
         while remaining:
-            request = {"paths": [str(p) for p in paths], "modules": remaining}
+            request = {"paths": [os.path.abspath(p) for p in paths], "modules": remaining}
             try:
                 proc = subprocess.run(
                     [str(python), "-I", "-S", "-B", "-c", _SCRIPT], input=json.dumps(request),

@@ -52,6 +52,7 @@ def layer_location(fn: FunctionPlan) -> str:
 
 def find_builds(plan: Plan, template_dir: Path) -> VerifyInput:
     """Find the newest build of every layer the plan's functions use, and each function's code."""
+    template_dir = template_dir.resolve()
     wanted: set[str] = {v.logical_id for v in plan.variants}
     for fn in plan.functions:
         for ref in fn.layers:
