@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Optional, Sequence
 
-IMPORT_TEST_VERSION = 1
+IMPORT_TEST_VERSION = 2
 DEFAULT_TIMEOUT = 300.0
 
 _SCRIPT = r"""

@@ -14,6 +14,7 @@ runtime, another architecture than this host's) is a finding too, never a silent
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 from typing import Iterator
 
@@ -75,9 +76,10 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
         exe_id = [str(exe), st.st_size, st.st_mtime_ns]
     except OSError:
         exe_id = [str(exe)]
+    # The folders are part of the key too: the result is only as good as the path it ran with.
     key = cache_key("import", IMPORT_TEST_VERSION, target.runtime, target.architecture, exe_id,
                     [(layer.name, layer.scan.content_key if layer.scan else "") for layer in readable],
-                    modules)
+                    [os.path.abspath(p) for p in paths], modules)
     cached = ctx.cache.get("import", key)
     if cached is not None:
         failures = [ImportFailure.from_json(item) for item in cached]
