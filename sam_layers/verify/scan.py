@@ -22,7 +22,7 @@ from sam_layers.elf import NotElf, parse_elf
 from sam_layers.platforms import LAYER_PYTHON_DIR
 from sam_layers.verify.cache import ResultCache, cache_key
 
-SCAN_VERSION = 2
+SCAN_VERSION = 3
 _BINARY_SUFFIXES = (".so", ".pyd", ".dylib", ".dll")
 # Top-level folders some wheels ship that are not meant to be imported.
 _NOT_MODULES = frozenset({"test", "tests", "docs", "doc", "examples", "benchmarks", "bin"})
@@ -211,7 +211,15 @@ def _read_dist_info(info: Path, rel: str) -> tuple[Optional[Distribution], list[
         pass
     modules = _modules(record) if record else sorted(
         {t.split("/")[0] for t in top_level if t.split("/")[0].isidentifier()})
-    return Distribution(name, version, rel, tuple(m for m in modules if m not in _NOT_MODULES)), record
+    # Only what is still there: slimming may have removed files the RECORD lists.
+    present = [m for m in modules if m not in _NOT_MODULES and _exists(info.parent, m)]
+    return Distribution(name, version, rel, tuple(present)), record
+
+
+def _exists(base: Path, module: str) -> bool:
+    if (base / module).is_dir() or (base / f"{module}.py").is_file():
+        return True
+    return any(base.glob(f"{module}.*.so")) or (base / f"{module}.so").is_file()
 
 
 def _modules(record: Iterable[str]) -> list[str]:

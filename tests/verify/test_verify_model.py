@@ -107,3 +107,78 @@ def test_findings_sort_and_round_trip() -> None:
     assert has_errors(items) is True and has_errors(items[2:3]) is False
     with pytest.raises(ValueError, match="unknown severity 'fatal'"):
         Finding.from_json({"id": "SL001", "severity": "fatal", "location": "x", "message": "m"})
+
+
+def test_modules_come_from_record_and_exist(tmp_path: Path) -> None:
+    from sam_layers.verify.cache import ResultCache
+    from sam_layers.verify.scan import scan_layer
+
+    python = tmp_path / "python"
+    info = python / "demo-1.0.dist-info"
+    info.mkdir(parents=True)
+    (info / "METADATA").write_text("Metadata-Version: 2.1\nName: Demo\nVersion: 1.0\n\nbody\n")
+    (info / "RECORD").write_text(
+        "demo/__init__.py,,\n_demo_speedups.cpython-312-x86_64-linux-gnu.so,,\nsolo.py,,\n"
+        "gone/__init__.py,,\ntests/__init__.py,,\ndemo.pth,,\n../../bin/demo,,\n"
+        "demo-1.0.dist-info/RECORD,,\n")
+    (python / "demo").mkdir()
+    (python / "demo" / "__init__.py").write_text("")
+    (python / "_demo_speedups.cpython-312-x86_64-linux-gnu.so").write_bytes(b"not elf")
+    (python / "solo.py").write_text("")
+    (python / "tests").mkdir()
+    (python / "tests" / "__init__.py").write_text("")
+    scan = scan_layer(tmp_path, ResultCache(None))
+    assert [(d.name, d.version, d.dist_info, d.modules) for d in scan.distributions] == [
+        ("Demo", "1.0", "python/demo-1.0.dist-info", ("_demo_speedups", "demo", "solo"))]
+    assert [(b.path, b.machine, b.distribution) for b in scan.binaries] == [
+        ("python/_demo_speedups.cpython-312-x86_64-linux-gnu.so", None, "demo")]
+
+
+def test_a_non_elf_shared_object_is_reported(tmp_path: Path) -> None:
+    layer = tmp_path / "layer"
+    (layer / "python" / "fast").mkdir(parents=True)
+    (layer / "python" / "fast" / "__init__.py").write_text("")
+    # A Mach-O bundle, as a macOS wheel would ship: magic 0xfeedfacf.
+    (layer / "python" / "fast" / "_core.cpython-312-darwin.so").write_bytes(
+        b"\xcf\xfa\xed\xfe" + b"\0" * 60)
+    spec = LayerSpec("Fast", PY312, ("fast",), "FastLayer")
+    fn = FunctionPlan("ApiFunction", PY312, ("Fast",), ("FastLayer",),
+                      (LayerRef("!Ref FastLayer", "FastLayer", "injected"),), None)
+    inputs = VerifyInput(Plan((LayerVariant("FastLayer", "Fast", PY312, "", spec),), (fn,)),
+                         {"FastLayer": BuiltLayer("FastLayer", layer)}, {"ApiFunction": tmp_path})
+    findings = run_verify(inputs, skip_import=True, use_cache=False)
+    assert [(f.id, f.location) for f in findings] == [
+        ("SL004", "FastLayer:python/fast/_core.cpython-312-darwin.so"),
+        ("SL006", "FastLayer:python/fast/_core.cpython-312-darwin.so")]
+    assert findings[0].message.startswith(
+        "fast: this binary is not a Linux ELF file (a macOS or Windows build?), but the layer "
+        "runs on x86_64")
+    assert findings[1].message.startswith(
+        "fast: this extension module is named for darwin (cpython-312-darwin), not "
+        "x86_64-linux-gnu; Python will not load it")
+
+
+@pytest.mark.parametrize("name,machine,why", [
+    ("m.cpython-312-x86_64-linux-gnu.so", "EM_X86_64", None),
+    ("m.abi3.so", "EM_X86_64", None),
+    ("m.so", "EM_X86_64", None),
+    ("libfoo-1a2b3c.so.1.2", "EM_X86_64", None),
+    ("m.cpython-311-x86_64-linux-gnu.so", "EM_X86_64",
+     "is built for CPython 3.11 (cpython-311-x86_64-linux-gnu), but the function runs python3.12"),
+    ("m.cpython-312t-x86_64-linux-gnu.so", "EM_X86_64",
+     "is built for a free-threaded CPython (cpython-312t-x86_64-linux-gnu); Lambda's CPython is "
+     "the default build"),
+    ("m.cp312-win_amd64.pyd", None, "is a Windows extension module (.pyd)"),
+    ("m.pypy310-pp73-x86_64-linux-gnu.so", "EM_X86_64",
+     "is built for PyPy (pypy310-pp73-x86_64-linux-gnu), Lambda runs CPython"),
+    ("m.cpython-312-aarch64-linux-gnu.so", "EM_AARCH64", None),  # SL004 reports it
+    ("m.cpython-312-aarch64-linux-gnu.so", "EM_X86_64",
+     "is named for aarch64-linux-gnu (cpython-312-aarch64-linux-gnu), not x86_64-linux-gnu"),
+])
+def test_extension_module_names(name: str, machine: object, why: object) -> None:
+    from sam_layers.verify.rules.extension_abi import problem
+    from sam_layers.verify.scan import Binary
+
+    binary = Binary(f"python/pkg/{name}", 1, machine if isinstance(machine, str) else None,
+                    None, None)
+    assert problem(binary, PY312) == why
