@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Callable, Iterable, Optional, Protocol
 
 from sam_layers.findings import Finding, Severity, sort_findings
 from sam_layers.verify.cache import ResultCache, default_cache_dir
-from sam_layers.verify.context import Context, make_context
+from sam_layers.verify.context import Context, Host, make_context
 from sam_layers.verify.model import BuiltLayer, VerifyInput, find_builds
 from sam_layers.verify.pythons import PythonLookup, find_python
 from sam_layers.verify.rules import (
@@ -54,15 +54,14 @@ RULES: tuple[Rule, ...] = (
     not_built,  # SL010
 )
 
-__all__ = ["RULES", "Rule", "measure_sizes", "BuiltLayer", "Context", "VerifyInput", "find_builds", "run_verify",
+__all__ = ["RULES", "Rule", "Host", "measure_sizes", "BuiltLayer", "Context", "VerifyInput", "find_builds", "run_verify",
            "make_context", "default_cache_dir", "find_python", "PythonLookup"]
 
 
 def run_verify(inputs: VerifyInput, *, skip_import: bool = False,
                cache_dir: Optional[Path] = None, use_cache: bool = True,
                find_python: Callable[[str], PythonLookup] = find_python,
-               host_machine: Optional[str] = None,
-               host_system: Optional[str] = None) -> list[Finding]:
+               host: Optional[Host] = None) -> list[Finding]:
     """Every finding of every rule, errors first.
 
     ``cache_dir`` defaults to the user's sam-layers cache; scans and import results are cached
@@ -70,7 +69,7 @@ def run_verify(inputs: VerifyInput, *, skip_import: bool = False,
     """
     cache = ResultCache((cache_dir or default_cache_dir()) if use_cache else None)
     ctx = make_context(inputs, cache, skip_import=skip_import, find_python=find_python,
-                       host_machine=host_machine, host_system=host_system)
+                       host=host)
     return run_rules(ctx)
 
 

@@ -6,6 +6,7 @@ also runs interpreters, through :attr:`Context.find_python`).
 
 from __future__ import annotations
 
+import os
 import platform
 from dataclasses import dataclass
 from pathlib import Path
@@ -17,6 +18,32 @@ from sam_layers.verify.cache import ResultCache
 from sam_layers.verify.model import BuiltLayer, VerifyInput, layer_key
 from sam_layers.verify.pythons import PythonLookup, find_python
 from sam_layers.verify.scan import LayerScan, folder_size, scan_layer
+
+
+@dataclass(frozen=True)
+class Host:
+    """The machine the import test would run on."""
+
+    machine: str  # platform.machine(): "x86_64", "aarch64", "arm64", "AMD64"
+    system: str  # platform.system(): "Linux", "Darwin", "Windows"
+    glibc: Optional[tuple[int, int]]  # None on a non-glibc system (musl, macOS, Windows)
+
+    @classmethod
+    def current(cls) -> "Host":
+        return cls(platform.machine(), platform.system(), _host_glibc())
+
+
+def _host_glibc() -> Optional[tuple[int, int]]:
+    try:
+        text = os.confstr("CS_GNU_LIBC_VERSION") or ""  # "glibc 2.36"
+    except (AttributeError, ValueError, OSError):
+        return None
+    parts = text.split()
+    if len(parts) == 2 and parts[0] == "glibc":
+        numbers = parts[1].split(".")
+        if len(numbers) >= 2 and numbers[0].isdigit() and numbers[1].isdigit():
+            return int(numbers[0]), int(numbers[1])
+    return None
 
 
 @dataclass(frozen=True)
@@ -41,8 +68,7 @@ class Context:
     cache: ResultCache
     skip_import: bool = False
     find_python: Callable[[str], PythonLookup] = find_python
-    host_machine: str = ""
-    host_system: str = ""
+    host: Host = Host("", "", None)
 
     def layers_of(self, fn: FunctionPlan) -> list[FunctionLayer]:
         found = []
@@ -67,11 +93,9 @@ class Context:
 
 def make_context(inputs: VerifyInput, cache: ResultCache, *, skip_import: bool = False,
                  find_python: Callable[[str], PythonLookup] = find_python,
-                 host_machine: Optional[str] = None,
-                 host_system: Optional[str] = None) -> Context:
+                 host: Optional[Host] = None) -> Context:
     scans = {key: scan_layer(built.path, cache, built.content_key)
              for key, built in sorted(inputs.layers.items())}
     code_sizes = {fn_id: folder_size(Path(path)) for fn_id, path in inputs.code_dirs.items()}
     return Context(inputs, scans, code_sizes, cache, skip_import, find_python,
-                   host_machine if host_machine is not None else platform.machine(),
-                   host_system if host_system is not None else platform.system())
+                   host if host is not None else Host.current())

@@ -182,3 +182,33 @@ def test_extension_module_names(name: str, machine: object, why: object) -> None
     binary = Binary(f"python/pkg/{name}", 1, machine if isinstance(machine, str) else None,
                     None, None)
     assert problem(binary, PY312) == why
+
+
+def test_an_import_failing_on_an_older_host_glibc_is_only_info() -> None:
+    from sam_layers.verify.imports import ImportFailure
+    from sam_layers.verify.rules import import_test
+    from sam_layers.verify.scan import Distribution
+
+    fn = _plan().functions[0]
+    error = ("ImportError: /lib/x86_64-linux-gnu/libc.so.6: version `GLIBC_2.34' not found "
+             "(required by /p/numpy/_core/_multiarray_umath.so)")
+    owner = ("DataLayer", Distribution("numpy", "2.5.5", "python/numpy-2.5.5.dist-info",
+                                       ("numpy",)), "python")
+    old = import_test._finding(fn, ImportFailure("numpy", error), owner, [], Path("/py"), (2, 31))
+    assert (old.id, old.severity, old.location) == ("SL008", "info", "DataLayer:python/numpy")
+    assert old.message.endswith(
+        "This host's glibc 2.31 is older than python3.12's 2.34, so this failure says nothing "
+        "about Lambda (SL005 checks the glibc the layer needs); import-test on a newer Linux.")
+    new = import_test._finding(fn, ImportFailure("numpy", error), owner, [], Path("/py"), (2, 36))
+    assert new.severity == "error"
+
+
+def test_current_host() -> None:
+    import platform
+
+    from sam_layers.verify import Host
+
+    host = Host.current()
+    assert (host.machine, host.system) == (platform.machine(), platform.system())
+    if platform.libc_ver()[0] == "glibc":
+        assert host.glibc == tuple(int(p) for p in platform.libc_ver()[1].split(".")[:2])

@@ -10,7 +10,7 @@ import pytest
 from sam_layers.findings import Finding
 from sam_layers.plan import LayerRef
 from sam_layers.platforms import Target, uv_python_platform
-from sam_layers.verify import PythonLookup, run_verify
+from sam_layers.verify import Host, PythonLookup, run_verify
 from sam_layers.verify.cache import ResultCache
 from sam_layers.verify.context import make_context
 from sam_layers.verify.pythons import find_python
@@ -18,13 +18,17 @@ from sam_layers.verify.rules import import_test
 
 from tests.verify.helpers import Layers, folder_bytes, make_input, stored_zip, tree_state
 
-pytestmark = pytest.mark.integration
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(Host.current().machine != "x86_64" or Host.current().glibc is None,
+                       reason="the import tests here need a Linux x86_64 glibc host"),
+]
 
 PY312 = Target("python3.12", "x86_64")
 PY311 = Target("python3.11", "x86_64")
 ARM312 = Target("python3.12", "arm64")
 X86_312 = uv_python_platform(PY312)  # x86_64-manylinux_2_34
-HOST = {"host_machine": "x86_64", "host_system": "Linux"}
+HOST = {"host": Host.current()}
 SMALL_PINS = ("certifi==2026.10.19.post1", "charset-normalizer==3.5.3", "idna==3.20",
               "requests==2.34.2", "urllib3==2.8.0", "six==1.17.0")
 
@@ -262,7 +266,7 @@ def test_import_test_skipped_for_arm64_on_x86_64_host(layers: Layers, code_dir: 
                                                       tmp_path: Path) -> None:
     arm = layers.get("arm", "aarch64-manylinux_2_17", "3.12", ["markupsafe==3.0.4"])
     inputs = make_input("ArmFunction", ARM312, {"WebLayerArm64": arm}, code_dir)
-    findings = run_verify(inputs, cache_dir=tmp_path, **HOST)
+    findings = run_verify(inputs, cache_dir=tmp_path, host=Host("x86_64", "Linux", (2, 36)))
     assert findings == [Finding(
         "SL008", "info", "Resources/ArmFunction/Layers",
         "import test skipped for ArmFunction: its layers are for python3.12/arm64 and this host "

@@ -50,12 +50,14 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
         return
     where = layer_location(fn)
     target = fn.target
-    host = _HOST_MACHINES.get(ctx.host_machine.lower(), ctx.host_machine)
-    if ctx.host_system != "Linux" or host != target.arch_info.machine:
+    host = ctx.host
+    machine = _HOST_MACHINES.get(host.machine.lower(), host.machine)
+    if host.system != "Linux" or machine != target.arch_info.machine or host.glibc is None:
         yield Finding(
             ID, "info", where,
             f"import test skipped for {fn.logical_id}: its layers are for {target} and this host "
-            f"is {ctx.host_system or 'unknown'} {ctx.host_machine or 'unknown'}; only the file "
+            f"is {host.system or 'unknown'} {host.machine or 'unknown'}"
+            f"{'' if host.glibc or host.system != 'Linux' else ' without glibc'}; only the file "
             f"checks ran. Run sam-layers verify on a Linux {target.arch_info.machine} machine "
             f"to import-test them.")
         return
@@ -88,7 +90,7 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
         ctx.cache.put("import", key, [f.to_json() for f in failures])
     unseen = [layer.name for layer in layers if layer.scan is None]
     for failure in failures:
-        yield _finding(fn, failure, owners[failure.module], unseen, exe)
+        yield _finding(fn, failure, owners[failure.module], unseen, exe, host.glibc)
 
 
 def _module_owners(readable: list[FunctionLayer],
@@ -124,11 +126,18 @@ def lambda_sys_path(readable: list[FunctionLayer], version: str) -> list[Path]:
 
 
 def _finding(fn: FunctionPlan, failure: ImportFailure, owner: tuple[str, Distribution, str],
-             unseen: list[str], exe: Path) -> Finding:
+             unseen: list[str], exe: Path, host_glibc: tuple[int, int]) -> Finding:
     layer, dist, pdir = owner
     location = f"{layer}:{pdir}/{failure.module}"
     head = (f"`import {failure.module}` ({dist.name} {dist.version}) fails for "
             f"{fn.logical_id} with {fn.target.runtime}'s CPython ({exe}): {failure.error}.")
+    runtime_glibc = fn.target.runtime_info.glibc
+    if "GLIBC_" in failure.error and host_glibc < runtime_glibc:
+        return Finding(ID, "info", location,
+                       f"{head} This host's glibc {host_glibc[0]}.{host_glibc[1]} is older than "
+                       f"{fn.target.runtime}'s {runtime_glibc[0]}.{runtime_glibc[1]}, so this "
+                       f"failure says nothing about Lambda (SL005 checks the glibc the layer "
+                       f"needs); import-test on a newer Linux.")
     missing_top = (failure.missing or "").split(".")[0]
     if missing_top in _PROVIDED_MODULES:
         return Finding(ID, "info", location,
