@@ -212,3 +212,23 @@ def test_current_host() -> None:
     assert (host.machine, host.system) == (platform.machine(), platform.system())
     if platform.libc_ver()[0] == "glibc":
         assert host.glibc == tuple(int(p) for p in platform.libc_ver()[1].split(".")[:2])
+
+
+def test_lambda_path_puts_site_packages_first_then_latest_layer_first(tmp_path: Path) -> None:
+    from sam_layers.verify.cache import ResultCache
+    from sam_layers.verify.context import make_context
+    from sam_layers.verify.rules import import_test
+
+    first, second = tmp_path / "first", tmp_path / "second"
+    (first / "python" / "lib" / "python3.12" / "site-packages").mkdir(parents=True)
+    (first / "python" / "lib" / "python3.11" / "site-packages").mkdir(parents=True)
+    (second / "python").mkdir(parents=True)
+    refs = (LayerRef("!Ref FirstLayer", "FirstLayer", "injected"),
+            LayerRef("!Ref SecondLayer", "SecondLayer", "injected"))
+    fn = FunctionPlan("ApiFunction", PY312, (), ("FirstLayer", "SecondLayer"), refs)
+    inputs = VerifyInput(Plan((), (fn,)), {"FirstLayer": BuiltLayer("FirstLayer", first),
+                                           "SecondLayer": BuiltLayer("SecondLayer", second)})
+    ctx = make_context(inputs, ResultCache(None))
+    assert import_test.lambda_sys_path(ctx.layers_of(fn), "3.12") == [
+        first / "python" / "lib" / "python3.12" / "site-packages", second / "python",
+        first / "python"]

@@ -95,34 +95,37 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
 
 def _module_owners(readable: list[FunctionLayer],
                    version: str) -> dict[str, tuple[str, Distribution, str]]:
-    """Module -> (layer, distribution, folder) of the layer that wins it (the latest one)."""
+    """Module -> (layer, distribution, folder) that Python finds first on Lambda's path."""
     owners: dict[str, tuple[str, Distribution, str]] = {}
-    for layer in readable:
+    for layer, pdir in _resolution_order(readable, version):
         assert layer.scan is not None
-        for pdir in _dirs_for(layer, version):
-            for dist in layer.scan.distributions:
-                if dist.dist_info.rsplit("/", 1)[0] != pdir:
-                    continue
+        for dist in layer.scan.distributions:
+            if dist.dist_info.rsplit("/", 1)[0] == pdir:
                 for module in dist.modules:
-                    owners[module] = (layer.name, dist, pdir)
+                    owners.setdefault(module, (layer.name, dist, pdir))
     return owners
 
 
-def _dirs_for(layer: FunctionLayer, version: str) -> list[str]:
-    assert layer.scan is not None
+def _resolution_order(readable: list[FunctionLayer], version: str) -> list[tuple[FunctionLayer, str]]:
+    """(layer, folder) in the order Lambda's merged /opt resolves them: every layer's
+    site-packages folder, latest layer first, then every layer's python/ folder, latest first."""
     site = f"python/lib/python{version}/site-packages"
-    return [d for d in layer.scan.python_dirs if d in (site, "python")]
+    order: list[tuple[FunctionLayer, str]] = []
+    for wanted in (site, "python"):
+        for layer in reversed(readable):
+            assert layer.scan is not None
+            if wanted in layer.scan.python_dirs:
+                order.append((layer, wanted))
+    return order
 
 
 def lambda_sys_path(readable: list[FunctionLayer], version: str) -> list[Path]:
     """The layers' folders in the order Lambda's merged /opt resolves them (latest layer first)."""
-    site: list[Path] = []
-    plain: list[Path] = []
-    for layer in reversed(readable):
+    paths = []
+    for layer, pdir in _resolution_order(readable, version):
         assert layer.built is not None
-        for pdir in _dirs_for(layer, version):
-            (plain if pdir == "python" else site).append(layer.built.path / pdir)
-    return site + plain
+        paths.append(layer.built.path / pdir)
+    return paths
 
 
 def _finding(fn: FunctionPlan, failure: ImportFailure, owner: tuple[str, Distribution, str],
