@@ -54,8 +54,11 @@ RULES: tuple[Rule, ...] = (
     not_built,  # SL010
 )
 
-__all__ = ["RULES", "Rule", "Host", "measure_sizes", "BuiltLayer", "Context", "VerifyInput", "find_builds", "run_verify",
-           "make_context", "default_cache_dir", "find_python", "PythonLookup"]
+__all__ = [
+    "RULES", "BuiltLayer", "Context", "Host", "PythonLookup", "Rule", "VerifyInput",
+    "default_cache_dir", "find_builds", "find_python", "make_context", "measure_sizes",
+    "run_verify",
+]
 
 
 def run_verify(inputs: VerifyInput, *, skip_import: bool = False,

@@ -1,4 +1,4 @@
-"""Verify's result cache, keyed by layer content, so an unchanged rebuild re-verifies in milliseconds.
+"""Verify's result cache, keyed by layer content: an unchanged rebuild re-verifies in milliseconds.
 
 Entries are small JSON files under ``<cache dir>/verify/``; a corrupt or unreadable entry is
 treated as a miss. The cache folder is the user's (``SAM_LAYERS_CACHE_DIR``, else
@@ -14,14 +14,12 @@ import tempfile
 from pathlib import Path
 from typing import Any, Mapping, Optional
 
+from sam_layers.cache import cache_root
+
 
 def default_cache_dir(environ: Optional[Mapping[str, str]] = None) -> Path:
-    env = os.environ if environ is None else environ
-    if env.get("SAM_LAYERS_CACHE_DIR"):
-        return Path(env["SAM_LAYERS_CACHE_DIR"])
-    if env.get("XDG_CACHE_HOME"):
-        return Path(env["XDG_CACHE_HOME"]) / "sam-layers"
-    return Path.home() / ".cache" / "sam-layers"
+    """The sam-layers cache folder (the layer builder's too: :func:`sam_layers.cache.cache_root`)."""
+    return cache_root(environ)
 
 
 def cache_key(*parts: Any) -> str:

@@ -1,4 +1,4 @@
-"""The import smoke test: import modules with the runtime's CPython, with only the layers on the path.
+"""The import smoke test: the runtime's CPython imports modules with only the layers on the path.
 
 One interpreter per function (not per module) keeps it fast. The interpreter runs isolated
 (``-I``: no user site, no PYTHON* variables, no script folder on the path), without the

@@ -16,7 +16,9 @@ from sam_layers.plan import FunctionPlan, LayerRef, Plan
 SAM_LAYERS_BUILD = Path(".sam-layers") / "build"
 SAM_BUILD = Path(".aws-sam") / "build"
 
-_REF = re.compile(r"^!Ref\s+([A-Za-z0-9]+)$|^\{\s*['\"]?Ref['\"]?\s*:\s*['\"]?([A-Za-z0-9]+)['\"]?\s*\}$")
+# `!Ref X` as the plan prints it, or the JSON form {"Ref": "X"}.
+_REF = re.compile(r"^!Ref\s+([A-Za-z0-9]+)$"
+                  r"|^\{\s*['\"]?Ref['\"]?\s*:\s*['\"]?([A-Za-z0-9]+)['\"]?\s*\}$")
 
 
 @dataclass(frozen=True)

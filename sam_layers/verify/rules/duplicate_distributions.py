@@ -1,4 +1,4 @@
-"""SL009: the same distribution, same version, in two layers of one function (size counted twice)."""
+"""SL009: one distribution at one version in two layers of a function (its size counted twice)."""
 
 from __future__ import annotations
 

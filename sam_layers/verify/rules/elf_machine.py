@@ -29,7 +29,8 @@ def check(ctx: Context) -> Iterator[Finding]:
                 f"{owner}: this binary{more(others)} {what}, but the layer runs on "
                 f"{target.architecture} ({target}); it fails to load on Lambda. Rebuild the layer "
                 f"for {target.architecture} (sam-layers build installs "
-                f"{target.arch_info.machine} wheels), or set the function's Architectures to match.")
+                f"{target.arch_info.machine} wheels), or set the function's Architectures to "
+                f"match.")
 
 
 def _machine_name(tag: str) -> str:

@@ -22,7 +22,8 @@ SEVERITY: Severity = "error"
 TITLE = "extension module for another CPython or platform"
 
 _TAGGED = re.compile(r"^[^.]+\.(?P<tag>[^.]+)\.(?P<ext>so|pyd)$")
-_CPYTHON = re.compile(r"^cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(?:-(?P<platform>.+))?$")
+_CPYTHON = re.compile(
+    r"^cpython-(?P<major>\d)(?P<minor>\d+)(?P<flags>[a-z]*)(?:-(?P<platform>.+))?$")
 
 
 def problem(binary: Binary, target: Target) -> Optional[str]:

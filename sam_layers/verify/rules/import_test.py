@@ -80,7 +80,8 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
         exe_id = [str(exe)]
     # The folders are part of the key too: the result is only as good as the path it ran with.
     key = cache_key("import", IMPORT_TEST_VERSION, target.runtime, target.architecture, exe_id,
-                    [(layer.name, layer.scan.content_key if layer.scan else "") for layer in readable],
+                    [(layer.name, layer.scan.content_key if layer.scan else "")
+                     for layer in readable],
                     [os.path.abspath(p) for p in paths], modules)
     cached = ctx.cache.get("import", key)
     if cached is not None:
@@ -106,7 +107,8 @@ def _module_owners(readable: list[FunctionLayer],
     return owners
 
 
-def _resolution_order(readable: list[FunctionLayer], version: str) -> list[tuple[FunctionLayer, str]]:
+def _resolution_order(readable: list[FunctionLayer],
+                      version: str) -> list[tuple[FunctionLayer, str]]:
     """(layer, folder) in the order Lambda's merged /opt resolves them: every layer's
     site-packages folder, latest layer first, then every layer's python/ folder, latest first."""
     site = f"python/lib/python{version}/site-packages"
