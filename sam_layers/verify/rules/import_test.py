@@ -15,8 +15,10 @@ runtime, another architecture than this host's) is a finding too, never a silent
 from __future__ import annotations
 
 import os
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Iterator
+from typing import Generator, Iterator, Mapping, Optional
 
 from sam_layers.findings import Finding, Severity
 from sam_layers.platforms import RUNTIME_PROVIDED
@@ -35,19 +37,58 @@ _HOST_MACHINES = {"amd64": "x86_64", "x86_64": "x86_64", "arm64": "aarch64", "aa
 _PROVIDED_MODULES = frozenset(name.replace("-", "_") for name in RUNTIME_PROVIDED)
 
 
+# Interpreters run at once (each is one subprocess, mostly waiting on imports and disk).
+MAX_PARALLEL = 2
+
+
+@dataclass(frozen=True)
+class _Job:
+    fn: FunctionPlan
+    key: str
+    exe: Path
+    paths: tuple[Path, ...]
+    modules: tuple[str, ...]
+    owners: Mapping[str, tuple[str, Distribution, str]]
+    unseen: tuple[str, ...]
+    host_glibc: tuple[int, int]
+
+
 def check(ctx: Context) -> Iterator[Finding]:
     if ctx.skip_import:
         return
+    jobs: list[_Job] = []
     for fn in ctx.inputs.plan.functions:
-        yield from _check_function(ctx, fn)
+        job = yield from _plan_function(ctx, fn)
+        if job is not None:
+            jobs.append(job)
+    results: dict[str, list[ImportFailure]] = {}
+    todo: dict[str, _Job] = {}
+    for job in jobs:
+        cached = ctx.cache.get("import", job.key)
+        if cached is not None:
+            results[job.key] = [ImportFailure.from_json(item) for item in cached]
+        else:
+            todo.setdefault(job.key, job)  # functions with the same layers share one run
+    if todo:
+        with ThreadPoolExecutor(max_workers=min(MAX_PARALLEL, len(todo))) as pool:
+            runs = {key: pool.submit(import_modules, job.exe, job.paths, job.modules)
+                    for key, job in todo.items()}
+            for key, future in runs.items():
+                results[key] = future.result()
+                ctx.cache.put("import", key, [f.to_json() for f in results[key]])
+    for job in jobs:
+        for failure in results[job.key]:
+            yield _finding(job.fn, failure, job.owners[failure.module], list(job.unseen),
+                           job.exe, job.host_glibc)
 
 
-def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
+def _plan_function(ctx: Context, fn: FunctionPlan) -> Generator[Finding, None, Optional[_Job]]:
+    """Yield why a function is not import-tested, or return what to run for it."""
     layers = ctx.layers_of(fn)
     readable = [layer for layer in layers if layer.scan is not None and layer.built is not None]
     owners = _module_owners(readable, fn.target.runtime_info.python_version)
     if not owners:
-        return
+        return None
     where = layer_location(fn)
     target = fn.target
     host = ctx.host
@@ -60,7 +101,7 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
             f"{'' if host.glibc or host.system != 'Linux' else ' without glibc'}; only the file "
             f"checks ran. Run sam-layers verify on a Linux {target.arch_info.machine} machine "
             f"to import-test them.")
-        return
+        return None
     version = target.runtime_info.python_version
     lookup = ctx.find_python(version)
     if lookup.executable is None:
@@ -69,29 +110,22 @@ def _check_function(ctx: Context, fn: FunctionPlan) -> Iterator[Finding]:
             f"import test skipped for {fn.logical_id}: no CPython {version} found (looked for "
             f"{' and '.join(lookup.looked_in)}). Install CPython {version} (pyenv install "
             f"{version}) to import-test this function's layers.")
-        return
+        return None
     exe = lookup.executable
-    paths = lambda_sys_path(readable, version)
-    modules = sorted(owners)
+    paths = tuple(lambda_sys_path(readable, version))
+    modules = tuple(sorted(owners))
     try:
         st = exe.stat()
-        exe_id = [str(exe), st.st_size, st.st_mtime_ns]
+        exe_id: list[object] = [str(exe), st.st_size, st.st_mtime_ns]
     except OSError:
         exe_id = [str(exe)]
     # The folders are part of the key too: the result is only as good as the path it ran with.
     key = cache_key("import", IMPORT_TEST_VERSION, target.runtime, target.architecture, exe_id,
                     [(layer.name, layer.scan.content_key if layer.scan else "")
                      for layer in readable],
-                    [os.path.abspath(p) for p in paths], modules)
-    cached = ctx.cache.get("import", key)
-    if cached is not None:
-        failures = [ImportFailure.from_json(item) for item in cached]
-    else:
-        failures = import_modules(exe, paths, modules)
-        ctx.cache.put("import", key, [f.to_json() for f in failures])
-    unseen = [layer.name for layer in layers if layer.scan is None]
-    for failure in failures:
-        yield _finding(fn, failure, owners[failure.module], unseen, exe, host.glibc)
+                    [os.path.abspath(p) for p in paths], list(modules))
+    unseen = tuple(layer.name for layer in layers if layer.scan is None)
+    return _Job(fn, key, exe, paths, modules, owners, unseen, host.glibc)
 
 
 def _module_owners(readable: list[FunctionLayer],
