@@ -132,7 +132,7 @@ def _walk(root: Path) -> list[tuple[str, int, int]]:
 
 def _scan(root: Path, key: str) -> LayerScan:
     files = _walk(root)
-    python_dirs = [d for d in _site_dirs(root)]
+    python_dirs = _site_dirs(root)
     distributions: list[Distribution] = []
     owner: dict[str, str] = {}  # layer-relative file path -> canonical distribution name
     for pdir in python_dirs:

@@ -2,11 +2,9 @@
 
 from __future__ import annotations
 
-from typing import Callable, Iterable, Optional, TypeVar
+from typing import Any, Callable, Iterable, Optional
 
 from sam_layers.verify.scan import Binary, LayerScan
-
-K = TypeVar("K")
 
 
 def owner_label(scan: LayerScan, binary: Binary) -> str:
@@ -19,7 +17,7 @@ def owner_label(scan: LayerScan, binary: Binary) -> str:
 
 
 def grouped(scan: LayerScan, binaries: Iterable[Binary],
-            worst: Callable[[Binary], K]) -> list[tuple[Binary, int, str]]:
+            worst: Callable[[Binary], Any]) -> list[tuple[Binary, int, str]]:
     """One (representative file, how many more, owner) per distribution.
 
     The representative is the worst file by ``worst`` (largest value), then the largest file,
@@ -30,18 +28,11 @@ def grouped(scan: LayerScan, binaries: Iterable[Binary],
         groups.setdefault(owner_label(scan, binary), []).append(binary)
     out: list[tuple[Binary, int, str]] = []
     for label in sorted(groups):
-        members = groups[label]
-        rep = sorted(members, key=lambda b: (_neg(worst(b)), -b.size, b.path))[0]
-        out.append((rep, len(members) - 1, label))
+        members = sorted(groups[label], key=lambda b: b.path)
+        members.sort(key=lambda b: b.size, reverse=True)  # stable: ties keep path order
+        members.sort(key=worst, reverse=True)
+        out.append((members[0], len(members) - 1, label))
     return out
-
-
-def _neg(value: object) -> object:
-    if isinstance(value, tuple):
-        return tuple(-v for v in value)
-    if isinstance(value, (int, float)):
-        return -value
-    return 0
 
 
 def more(count: int) -> str:
