@@ -10,7 +10,6 @@ workflow SAM's image would run. The container run itself needs Docker and is not
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -19,6 +18,7 @@ from typing import Optional
 import pytest
 
 from tests.support import samcheck
+from tests.support.examples import copy_example
 from tests.support.pythons import runtime_python
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -41,10 +41,7 @@ def build_env(**extra: str) -> dict[str, str]:
 
 
 def app_copy(name: str, tmp_path: Path) -> Path:
-    dest = tmp_path / name
-    shutil.copytree(ROOT / "templates" / name, dest,
-                    ignore=shutil.ignore_patterns(".aws-sam", ".sam-layers", "sam-layers.lock"))
-    return dest
+    return copy_example(name, tmp_path / name, keep_lock=False)
 
 
 def imports_in_isolation(version: str, layer_dirs: list[Path], modules: list[str]) -> None:

@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 
 from sam_layers.verify.pythons import find_python
+from tests.support.examples import copy_example
 from tests.verify.helpers import REPO, Layers
 
 pytestmark = pytest.mark.integration
@@ -25,7 +26,7 @@ def sam_layers(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
 def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The quickstart, copied and built with `sam-layers build --no-sam` (no verify)."""
     project = tmp_path_factory.mktemp("quickstart") / "app"
-    shutil.copytree(REPO / "templates" / "quickstart", project)
+    copy_example("quickstart", project)
     build = sam_layers(project, "build", "--no-sam", "--no-verify")
     assert build.returncode == 0, build.stderr
     return project
@@ -33,7 +34,7 @@ def quickstart(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 def test_plan_before_and_after_a_build(quickstart: Path, tmp_path: Path) -> None:
     unbuilt = tmp_path / "unbuilt"
-    shutil.copytree(REPO / "templates" / "quickstart", unbuilt)
+    copy_example("quickstart", unbuilt)
     table = sam_layers(unbuilt, "plan")
     assert table.returncode == 0, table.stderr
     assert table.stdout.splitlines()[2:] == [
