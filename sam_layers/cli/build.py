@@ -49,9 +49,11 @@ def build(template: Optional[Path], use_container: bool, no_sam: bool, frozen: b
     """
     from sam_layers.installer import default_installer
     from sam_layers.project import ensure_lock, find_template, write_outputs
-    from sam_layers.samcli import build_parameters, find_config
+    from sam_layers.samcli import build_parameters, find_config, find_sam
 
     path = find_template(template)
+    if not no_sam:
+        find_sam()  # before any work: a missing SAM CLI is said at once
     config = None if no_sam else find_config(path.parent, config_file)
     params = build_parameters(config, config_env or "default")
     container = use_container or bool(params.get("use_container"))
