@@ -59,11 +59,11 @@ def _run(cmd: Sequence[str], env: Mapping[str, str]) -> "subprocess.CompletedPro
 
 
 def _key_lines(stderr: str) -> str:
-    """The lines of a tool's error output that say what happened, joined into one."""
-    picked = [line.strip() for line in stderr.splitlines()
-              if line.strip().lower().startswith(("error", "cause", "caused by", "hint"))]
-    if not picked:
-        picked = [line.strip() for line in stderr.splitlines() if line.strip()][-2:]
+    """What a tool's error output says happened: its error line and its root cause, as one line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [ln for ln in lines if ln.lower().startswith("error")]
+    causes = [ln for ln in lines if ln.lower().startswith(("cause", "caused by"))]
+    picked = errors[:1] + causes[-1:] if errors or causes else lines[-2:]
     text = " | ".join(picked)
     return text if len(text) <= 600 else text[:597] + "..."
 
@@ -75,6 +75,9 @@ def _wrap_failure(tool: str, action: str, stderr: str, where: str) -> Exception:
     if any(m in low for m in _DISK_MARKERS):
         return ToolError(f"{where}: disk full while {action} ({tool}: {key}); free some space "
                          "(the package cache lives in UV_CACHE_DIR / the user cache folder)")
+    if any(m in low for m in _NETWORK_MARKERS):
+        return ToolError(f"{where}: cannot reach the package index while {action} ({tool}: {key}); "
+                         "check the network and the index settings (UV_INDEX_URL, pip.conf)")
     if "no solution found" in low or "resolutionimpossible" in low or "conflicting dependencies" in low:
         return BadInput(Problem(f"the group's requirements cannot be resolved together "
                                 f"({tool}: {key}); loosen or change the conflicting pins",
@@ -82,9 +85,6 @@ def _wrap_failure(tool: str, action: str, stderr: str, where: str) -> Exception:
     if "hash mismatch" in low or "hashes do not match" in low or "do not match the hashes" in low:
         return BadInput(Problem(f"a downloaded file does not match the hash in sam-layers.lock "
                                 f"({tool}: {key}); run `sam-layers lock` to re-lock", where=where))
-    if any(m in low for m in _NETWORK_MARKERS):
-        return ToolError(f"{where}: cannot reach the package index while {action} ({tool}: {key}); "
-                         "check the network and the index settings (UV_INDEX_URL, pip.conf)")
     return ToolError(f"{where}: {tool} failed while {action}: {key}")
 
 
