@@ -125,6 +125,11 @@ def link_or_copy_tree(src: Path, dst: Path) -> None:
 def link_or_copy_file(src: Path, dst: Path) -> None:
     """Place ``src`` at ``dst`` atomically (a link or copy under a temp name, then rename)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if os.path.samefile(src, dst):
+            return  # already that file (rename() between two links of one inode does nothing)
+    except OSError:
+        pass
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     if os.path.lexists(tmp):
         os.unlink(tmp)
