@@ -233,7 +233,7 @@ class UvInstaller:
         for raw in data.get("packages", ()):
             if canonicalize_name(str(raw["name"])) != wanted:
                 continue
-            levels = sorted({_manylinux_level(w.name) for w in _package_from_pylock(raw).wheels} - {""})
+            levels = sorted({_manylinux_level(w.name) for w in _package_from_pylock(raw).wheels} - {""})[:1]
             info = spec.target.runtime_info
             raise BadInput(Problem(
                 f"package {name} {raw['version']} has wheels only for a newer glibc "
@@ -309,12 +309,14 @@ class UvInstaller:
 
 
 def _manylinux_level(wheel_name: str) -> str:
+    """The lowest manylinux level a wheel's tags name: the glibc it needs (``manylinux_2_27``)."""
     try:
         _, _, _, tags = parse_wheel_filename(wheel_name)
     except ValueError:
         return ""
-    levels = sorted({t.platform.rsplit("_", 1)[0] for t in tags if t.platform.startswith("manylinux_")})
-    return levels[-1] if levels else ""
+    levels = sorted({(int(m.group(1)), int(m.group(2))) for t in tags
+                     for m in [re.match(r"manylinux_(\d+)_(\d+)_", t.platform)] if m})
+    return f"manylinux_{levels[0][0]}_{levels[0][1]}" if levels else ""
 
 
 def _package_from_pylock(raw: Mapping[str, object]) -> LockedPackage:
