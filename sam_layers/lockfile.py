@@ -15,19 +15,14 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import sys
 import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
+from sam_layers._compat import tomllib
 from sam_layers.errors import BadInput, Problem
 from sam_layers.spec import LayerSpec
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover - exercised on 3.9/3.10 only
-    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 LOCK_FILE = "sam-layers.lock"
 LOCK_VERSION = "1"

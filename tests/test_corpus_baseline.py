@@ -1,0 +1,34 @@
+"""The harness itself: every corpus template translates offline, with and without Metadata.SamLayers added.
+
+If this fails, the corpus test's failures say nothing about the transform.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from tests.support import corpus, samcheck
+
+FILES = corpus.corpus_files()
+WEB = {"Groups": {"Web": {"Packages": ["requests>=2.32"]}}, "Default": ["Web"]}
+
+pytestmark = pytest.mark.skipif(not FILES, reason=f"no corpus at {corpus.CORPUS_DIR}")
+
+
+def test_corpus_is_complete() -> None:
+    assert len(FILES) == 544
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_translates_offline(path: Path, tmp_path: Path) -> None:
+    region = corpus.region_for(path)
+    plain = samcheck.translate(samcheck.load_sam(path), base_dir=path.parent, region=region)
+    copy = tmp_path / path.name
+    corpus.add_sam_layers(path, copy, WEB)
+    # base_dir: the copy stands for the original, so its local paths get the original's placeholders.
+    added = samcheck.translate(samcheck.load_sam(copy), base_dir=path.parent, region=region)
+    # The Metadata and Transform lines change nothing else: the corpus test's "before" is honest.
+    assert added.pop("Metadata") == {**plain.pop("Metadata", {}), "SamLayers": WEB}
+    assert added == plain
