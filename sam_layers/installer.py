@@ -25,15 +25,11 @@ from typing import Callable, Mapping, Optional, Protocol, Sequence
 
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from sam_layers._compat import tomllib
 from sam_layers.errors import BadInput, Problem, ToolError
 from sam_layers.lockfile import LockedFile, LockedPackage, LockedVariant, requirements_txt
 from sam_layers.platforms import RUNTIME_PROVIDED, Target, pip_platforms, uv_python_platform
 from sam_layers.spec import LayerSpec
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 Runner = Callable[[Sequence[str], Mapping[str, str]], "subprocess.CompletedProcess[str]"]
 CommandLog = Callable[[str], None]
