@@ -12,7 +12,6 @@ package without a usable wheel is a :class:`BadInput` naming the package and the
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -111,6 +110,8 @@ def find_uv() -> Optional[list[str]]:
     on_path = shutil.which("uv")
     if on_path:
         return [on_path]
+    import importlib.util
+
     if importlib.util.find_spec("uv") is not None:
         return [sys.executable, "-m", "uv"]
     return None
