@@ -203,6 +203,15 @@ def test_runtime_provided_packages_are_left_out_unless_named(workdir: Path) -> N
     assert "botocore" not in names
 
 
+def test_markers_are_evaluated_for_the_target(workdir: Path) -> None:
+    reqs = ("tomli==2.0.1; python_version < '3.12'", "six==1.16.0; platform_machine == 'aarch64'")
+    def names(runtime: str, arch: str) -> list[str]:
+        spec = LayerSpec("M", Target(runtime, arch), reqs)
+        return [p.name for p in UvInstaller().resolve(spec).packages]
+    assert names("python3.11", "x86_64") == ["tomli"]
+    assert names("python3.12", "arm64") == ["six"]
+
+
 def test_pure_python_sdist_is_built_on_the_host(workdir: Path) -> None:
     spec = LayerSpec("Cli", Target("python3.12", "arm64"), ("docopt==0.6.2",), logical_id="CliLayer")
     locked = UvInstaller().resolve(spec)

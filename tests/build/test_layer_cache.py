@@ -70,3 +70,13 @@ def test_link_or_copy_tree_links(tmp_path: Path) -> None:
     (src / "a" / "f").write_text("1")
     link_or_copy_tree(src, tmp_path / "dst")
     assert os.stat(tmp_path / "dst" / "a" / "f").st_ino == os.stat(src / "a" / "f").st_ino
+
+
+def test_temp_folders_of_killed_builds_are_removed_when_old(tmp_path: Path) -> None:
+    cache = LayerCache(tmp_path)
+    old, young = tmp_path / "layers" / ".tmp-old", tmp_path / "layers" / ".tmp-young"
+    old.mkdir(parents=True)
+    young.mkdir()
+    os.utime(old, (1, 1))
+    cache.put("k", lambda tmp: {})
+    assert sorted(p.name for p in (tmp_path / "layers").iterdir()) == [".tmp-young", "k"]
