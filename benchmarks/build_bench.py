@@ -168,8 +168,6 @@ def main() -> None:
                      f"{mb(raw)} -> {mb(r.unzipped_bytes)} ({(r.unzipped_bytes / raw - 1) * 100:+.1f}%)"))
         slim_zip = (work / "zips" / f"{spec.logical_id}.zip").stat().st_size
         rows.append((f"size {spec.logical_id}: raw -> slimmed zip", f"{mb(raw_zip)} -> {mb(slim_zip)}"))
-    if len(specs) > 1:
-        pass
 
     # --- pip --platform --only-binary --target, warm pip cache ------------------------------
     pip_total = 0.0
@@ -209,8 +207,8 @@ def main() -> None:
         sam_native = sam_build(native, "native")
         sam_build(native, "native-c", cached=True)
         sam_native_cached = sam_build(native, "native-c", cached=True)
-        hook_env = {**sam_env, "SAM_LAYERS_CACHE_DIR": str(work / "layer-cache-cli")}
-        sam_env.update(hook_env)
+        # The hook's layer cache is the one `sam-layers build --no-sam` filled above.
+        sam_env["SAM_LAYERS_CACHE_DIR"] = str(work / "layer-cache-cli")
         sam_hook = sam_build(generated, "hook")
         sam_build(generated, "hook-c", cached=True)
         sam_hook_cached = sam_build(generated, "hook-c", cached=True)
