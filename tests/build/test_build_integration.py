@@ -145,6 +145,18 @@ def test_python311_layers_need_no_glibc_above_2_26(spec: LayerSpec, built: dict[
     assert max(needed.values()) <= (2, 26), {k: v for k, v in needed.items() if v > (2, 26)}
 
 
+def test_python311_gets_wheels_between_uvs_manylinux_levels(lock: LockFile) -> None:
+    # pandas 3 ships manylinux_2_24 wheels (AL2's glibc 2.26 runs them); uv knows only 2_17
+    # and 2_28, so the resolver works at 2_28 and caps numpy at its newest manylinux2014 wheel.
+    for arch in ARCHES:
+        locked = lock.variants[make_spec("Data", "python3.11", arch).key]
+        versions = {p.name: p.version for p in locked.packages}
+        assert int(versions["pandas"].split(".")[0]) >= 3
+        assert tuple(int(x) for x in versions["numpy"].split(".")[:2]) < (2, 3)
+        pandas_wheels = [w.name for p in locked.packages if p.name == "pandas" for w in p.wheels]
+        assert pandas_wheels and all("manylinux_2_24" in w for w in pandas_wheels)
+
+
 def test_numpy_2_3_on_python311_is_a_clear_error(workdir: Path) -> None:
     for arch, machine in (("x86_64", "x86_64"), ("arm64", "aarch64")):
         spec = make_spec("NewNumpy", "python3.11", arch)

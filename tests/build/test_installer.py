@@ -49,7 +49,7 @@ def test_resolve_targets_the_runtime_and_excludes_runtime_packages() -> None:
     locked = UvInstaller(["uv"], run=run).resolve(SPEC)
     cmd = run.calls[0]
     assert cmd[:3] == ["uv", "pip", "compile"]
-    for flag, value in (("--python-platform", "aarch64-manylinux_2_17"), ("--python-version", "3.11"),
+    for flag, value in (("--python-platform", "aarch64-manylinux_2_28"), ("--python-version", "3.11"),
                         ("--only-binary", ":all:"), ("--format", "pylock.toml")):
         assert cmd[cmd.index(flag) + 1] == value
     assert "--no-python-downloads" in cmd
@@ -78,7 +78,7 @@ def test_resolve_targets_the_runtime_and_excludes_runtime_packages() -> None:
 ])
 def test_resolve_failures_become_one_clear_error(stderr: str, kind: type, text: str) -> None:
     with pytest.raises(kind) as err:  # type: ignore[var-annotated]
-        UvInstaller(["uv"], run=Recorder([(2, stderr)])).resolve(SPEC)
+        UvInstaller(["uv"], run=Recorder([(2, stderr)] * 2)).resolve(SPEC)
     assert text in str(err.value)
 
 
@@ -108,3 +108,12 @@ def test_pip_install_uses_platform_flags(tmp_path: Path) -> None:
     assert platforms[-1] == "manylinux1_x86_64"
     assert cmd[cmd.index("--abi") + 1] == "cp312"
     assert "--require-hashes" in cmd and "--no-deps" in cmd and "--no-compile" in cmd
+
+
+def test_uv_platform_ceiling_names_the_level_above_al2s_glibc() -> None:
+    from sam_layers.platforms import uv_python_platform, uv_python_platform_ceiling
+
+    assert uv_python_platform(Target("python3.11")) == "x86_64-manylinux_2_17"
+    assert uv_python_platform_ceiling(Target("python3.11")) == "x86_64-manylinux_2_28"
+    assert uv_python_platform_ceiling(Target("python3.11", "arm64")) == "aarch64-manylinux_2_28"
+    assert uv_python_platform_ceiling(Target("python3.12")) == "x86_64-manylinux_2_34"
