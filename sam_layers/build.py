@@ -13,7 +13,6 @@ import json
 import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, TypeVar
@@ -25,7 +24,6 @@ from sam_layers.lockfile import LockedVariant, LockFile, stale_keys
 from sam_layers.platforms import LAYER_PYTHON_DIR
 from sam_layers.slim import SlimOptions, slim
 from sam_layers.spec import LayerSpec
-from sam_layers.zipper import write_zip
 
 T = TypeVar("T")
 Log = Callable[[str], None]
@@ -159,6 +157,8 @@ def build_layer(spec: LayerSpec, locked: LockedVariant, dest_python_parent_dir: 
     }
     if zip_path is not None:
         if not entry.zip_path.is_file():
+            from sam_layers.zipper import write_zip
+
             # Zipped on first demand only: the sam build hook never needs it. write_zip is
             # atomic and deterministic, so concurrent builds of one key cannot corrupt it.
             write_zip(entry.python_dir, entry.zip_path)
@@ -215,7 +215,28 @@ def build_layers(items: Sequence[tuple[LayerSpec, LockedVariant]], out_root: Pat
             progress(spec, "done", result)
         return result
 
-    return _run_all(items, one, jobs)
+    # Intact, up-to-date outputs first and in this thread: a warm rebuild starts no threads.
+    pending = []
+    done: dict[int, BuildResult] = {}
+    for index, item in enumerate(items):
+        spec, locked = item
+        name = spec.logical_id or spec.key.replace("/", "-")
+        key = cache_key_for(locked, slim_options, inst.name)
+        stamp = _is_up_to_date(out_root / name, out_root / f"{name}.zip", key)
+        if stamp is None or locked.key != spec.key or locked.input_hash != spec.input_hash:
+            pending.append((index, item))
+            continue
+        if progress:
+            progress(spec, "start", None)
+        started = time.perf_counter()
+        done[index] = _result(spec, locked, out_root / name, out_root / f"{name}.zip", stamp, key,
+                              True, True, started)
+        if progress:
+            progress(spec, "done", done[index])
+    built = _run_all([item for _, item in pending], one, jobs)
+    for (index, _), result in zip(pending, built):
+        done[index] = result
+    return [done[i] for i in range(len(items))]
 
 
 def _run_all(items: Sequence[tuple[LayerSpec, LockedVariant]],
@@ -228,6 +249,8 @@ def _run_all(items: Sequence[tuple[LayerSpec, LockedVariant]],
             except SamLayersError as exc:
                 outcomes.append(exc)
     else:
+        from concurrent.futures import ThreadPoolExecutor  # not imported on warm no-op paths
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(one, item) for item in items]
             outcomes = []
@@ -260,6 +283,8 @@ def lock_specs(specs: Sequence[LayerSpec], existing: Optional[LockFile],
     unique = list({s.key: s for s in to_resolve}.values())
     outcomes: list[object] = []
     if unique:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(inst.resolve, s) for s in unique]
             for fut in futures:
