@@ -10,7 +10,6 @@ warm rebuild of a whole project a fraction of a second.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
 from dataclasses import dataclass
@@ -24,6 +23,7 @@ from sam_layers.lockfile import LockedVariant, LockFile, stale_keys
 from sam_layers.platforms import LAYER_PYTHON_DIR
 from sam_layers.slim import SlimOptions, slim
 from sam_layers.spec import LayerSpec
+from sam_layers.uptodate import tree_fingerprint
 
 T = TypeVar("T")
 Log = Callable[[str], None]
@@ -62,15 +62,6 @@ def _stamp_path(dest: Path) -> Path:
     return dest.parent / f".{dest.name or 'layer'}.sam-layers.json"
 
 
-def _tree_fingerprint(root: Path) -> tuple[int, int]:
-    count = total = 0
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            count += 1
-            total += os.lstat(os.path.join(dirpath, name)).st_size
-    return count, total
-
-
 def _is_up_to_date(dest: Path, zip_path: Optional[Path], cache_key: str) -> Optional[dict[str, object]]:
     try:
         stamp = json.loads(_stamp_path(dest).read_text(encoding="utf-8"))
@@ -81,7 +72,7 @@ def _is_up_to_date(dest: Path, zip_path: Optional[Path], cache_key: str) -> Opti
     python_dir = dest / LAYER_PYTHON_DIR
     if not python_dir.is_dir():
         return None
-    if [stamp.get("files"), stamp.get("unzipped_bytes")] != list(_tree_fingerprint(python_dir)):
+    if [stamp.get("files"), stamp.get("unzipped_bytes")] != list(tree_fingerprint(python_dir)):
         return None
     if zip_path is not None:
         try:
@@ -103,7 +94,7 @@ def _fill_entry(locked: LockedVariant, installer: Installer, slim_options: SlimO
         installed = time.perf_counter()
         result = slim(python_dir, slim_options, log=log)
         slimmed = time.perf_counter()
-        files, _ = _tree_fingerprint(python_dir)
+        files, _ = tree_fingerprint(python_dir)
         return {
             "key": locked.key, "lock_digest": locked.digest,
             "raw_bytes": result.bytes_before, "unzipped_bytes": result.bytes_after,

@@ -26,7 +26,8 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
     group changed are resolved again.
     """
     from sam_layers.installer import default_installer
-    from sam_layers.project import ensure_lock, find_template, load_project, lock_problems
+    from sam_layers.fsutil import find_template
+    from sam_layers.project import ensure_lock, load_project, lock_problems
 
     path = find_template(template)
     if check:
