@@ -39,7 +39,7 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
             click.echo(f"stale: {problem}", err=True)
         if problems:
             sys.exit(EXIT_FINDINGS)
-        click.echo(f"{project.lock_path} is up to date ({len(project.specs)} variants)", err=True)
+        click.echo(f"{project.lock_path} is up to date ({_count(len(project.specs))})", err=True)
         return
 
     def log(line: str) -> None:
@@ -56,6 +56,10 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
     if not project.specs:
         click.echo("no layer to lock: no function uses a group that sam-layers builds", err=True)
     elif not relocked:
-        click.echo(f"{project.lock_path} is up to date ({len(project.specs)} variants)", err=True)
+        click.echo(f"{project.lock_path} is up to date ({_count(len(project.specs))})", err=True)
     else:
         click.echo(f"wrote {project.lock_path}", err=True)
+
+
+def _count(n: int) -> str:
+    return f"{n} variant" + ("" if n == 1 else "s")
