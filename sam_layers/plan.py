@@ -179,58 +179,95 @@ def _layer_items(value: Any, generated: frozenset[str]) -> tuple[list[Any], str]
     return [], "other"
 
 
+@dataclass
+class _Planning:
+    """What the three planning steps share: the template's parts and the problems found."""
+
+    template_name: str
+    resources: Mapping[str, Any]
+    globals_: Mapping[str, Any]
+    generated: frozenset[str]
+    problems: list[Problem]
+    warnings: list[Problem]
+
+    def where(self, logical_id: Any) -> dict[str, Any]:
+        return {"file": self.template_name, "line": line_of(self.resources, logical_id),
+                "where": str(logical_id)}
+
+
 def make_plan(template: Mapping[str, Any], config: Config,
               template_name: str = "template") -> tuple[Plan, list[Problem]]:
-    """Decide the layer variants and each function's layers; returns the plan and warnings."""
-    problems: list[Problem] = []
-    warnings: list[Problem] = []
+    """Decide the layer variants and each function's layers; returns the plan and warnings.
+
+    Three steps: choose the functions (and their targets) that get groups, make one variant
+    per (group, target) they need, then each function's layer list in Lambda's order.
+    """
     resources = template.get("Resources")
     if not isinstance(resources, dict):
         if config.groups:
             raise_if([Problem("the template has no Resources mapping", template_name)])
-        return Plan((), ()), warnings
-    generated = frozenset(k for k, v in resources.items() if is_generated_layer(v))
-    globals_ = function_globals(template)
+        return Plan((), ()), []
+    ctx = _Planning(template_name, resources, function_globals(template),
+                    frozenset(k for k, v in resources.items() if is_generated_layer(v)), [], [])
+    chosen = _choose_functions(ctx, config)
+    variants = _make_variants(ctx, config, chosen)
+    by_key = {(v.group, v.target): v for v in variants}
+    functions = [fn for fn in (_function_plan(ctx, config, logical_id, groups, target, by_key)
+                               for logical_id, (groups, target) in chosen.items()) if fn]
+    raise_if(ctx.problems)
+    if variants and not has_serverless_transform(template):
+        ctx.warnings.append(Problem(f"no 'Transform: {SERVERLESS_TRANSFORM}': add it before "
+                                    "deploying (the generated layers are "
+                                    "AWS::Serverless::LayerVersion)", template_name))
+    external = frozenset(r.text for f in functions for r in f.layers
+                         if r.source == "injected" and r.generated is None)
+    external |= frozenset(external_value(g, None) for g in config.groups.values()
+                          if g.source in ("Arn", "Ssm"))
+    return Plan(tuple(variants), tuple(functions), external), ctx.warnings
 
-    chosen: dict[str, tuple[str, ...]] = {}
-    targets: dict[str, Target] = {}
-    for logical_id, resource in resources.items():
+
+def _choose_functions(ctx: _Planning, config: Config) -> dict[str, tuple[tuple[str, ...], Target]]:
+    """Eligible functions that get groups (their own, else Default), with their targets."""
+    chosen: dict[str, tuple[tuple[str, ...], Target]] = {}
+    for logical_id, resource in ctx.resources.items():
         if not isinstance(resource, dict) or is_generated(resource):
             continue
         if str(logical_id).startswith("Fn::ForEach::"):
             if "SamLayers" in json_text(resource):
-                warnings.append(Problem("resources inside Fn::ForEach are not transformed; "
-                                        "list their layers by hand", template_name,
-                                        line_of(resources, logical_id), str(logical_id)))
+                ctx.warnings.append(Problem("resources inside Fn::ForEach are not transformed; "
+                                            "list their layers by hand", **ctx.where(logical_id)))
             continue
         if resource.get("Type") != FUNCTION_TYPE:
             meta = resource.get("Metadata")
             if isinstance(meta, dict) and "SamLayers" in meta:
-                warnings.append(Problem("Metadata.SamLayers is only read on "
-                                        f"{FUNCTION_TYPE} resources; ignored", template_name,
-                                        line_of(resources, logical_id), str(logical_id)))
+                ctx.warnings.append(Problem("Metadata.SamLayers is only read on "
+                                            f"{FUNCTION_TYPE} resources; ignored",
+                                            **ctx.where(logical_id)))
             continue
-        named = _function_groups(logical_id, resource, config, template_name, problems)
+        named = _function_groups(logical_id, resource, config, ctx.template_name, ctx.problems)
         groups = named if named is not None else config.default
         if not groups:
             continue
-        eligibility = function_eligibility(resource, globals_)
+        eligibility = function_eligibility(resource, ctx.globals_)
         if eligibility.target is None:
             if named:
-                warnings.append(Problem(f"left untouched: {eligibility.reason}", template_name,
-                                        line_of(resources, logical_id), str(logical_id)))
+                ctx.warnings.append(Problem(f"left untouched: {eligibility.reason}",
+                                            **ctx.where(logical_id)))
             continue
-        chosen[logical_id] = groups
-        targets[logical_id] = eligibility.target
+        chosen[logical_id] = (groups, eligibility.target)
+    return chosen
 
-    # Variants: per group, every target some function needs; ids and names follow DESIGN.md.
+
+def _make_variants(ctx: _Planning, config: Config,
+                   chosen: Mapping[str, tuple[tuple[str, ...], Target]]) -> list[LayerVariant]:
+    """Per group, one variant for every target some function needs, named as DESIGN.md says."""
     variants: list[LayerVariant] = []
-    by_key: dict[tuple[str, Target], LayerVariant] = {}
     for group_name, group in config.groups.items():
         if group.is_external:
             continue
-        needed = sorted({targets[f] for f, gs in chosen.items() if group_name in gs},
-                        key=lambda t: (RUNTIMES[t.runtime].python, t.architecture != DEFAULT_ARCHITECTURE))
+        needed = sorted({t for gs, t in chosen.values() if group_name in gs},
+                        key=lambda t: (RUNTIMES[t.runtime].python,
+                                       t.architecture != DEFAULT_ARCHITECTURE))
         runtimes_vary = len({t.runtime for t in needed}) > 1
         archs_vary = len({t.architecture for t in needed}) > 1
         for target in needed:
@@ -242,71 +279,59 @@ def make_plan(template: Mapping[str, Any], config: Config,
                 id_suffix += ARCH_ID_SUFFIX[target.architecture]
                 name_suffix.append(ARCH_NAME_SUFFIX[target.architecture])
             logical_id = f"{group_name}Layer{id_suffix}"
-            existing = resources.get(logical_id)
+            existing = ctx.resources.get(logical_id)
             if existing is not None and not is_generated_layer(existing):
-                problems.append(Problem(
+                ctx.problems.append(Problem(
                     f"the generated layer id {logical_id} is already a resource of the template;"
-                    f" rename that resource or the group {group_name}", template_name,
-                    line_of(resources, logical_id), logical_id))
+                    f" rename that resource or the group {group_name}", **ctx.where(logical_id)))
             spec = LayerSpec(group=group_name, target=target, requirements=group.requirements,
                              logical_id=logical_id, explicit=group.explicit)
-            variant = LayerVariant(logical_id=logical_id, group=group_name, target=target,
-                                   suffix="-".join(name_suffix), spec=spec,
-                                   layer_name=group.layer_name)
-            variants.append(variant)
-            by_key[(group_name, target)] = variant
+            variants.append(LayerVariant(logical_id=logical_id, group=group_name, target=target,
+                                         suffix="-".join(name_suffix), spec=spec,
+                                         layer_name=group.layer_name))
+    return variants
 
-    functions: list[FunctionPlan] = []
-    for logical_id, groups in chosen.items():
-        resource = resources[logical_id]
-        props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
-        target = targets[logical_id]
-        try:
-            attached = [_attachment(config.groups[g], target, by_key) for g in groups]
-        except BadInput as exc:
-            problems += [Problem(p.message, template_name, line_of(resources, logical_id),
-                                 str(logical_id)) for p in exc.problems]
-            continue
-        injected = tuple(r.generated for r in attached if r.generated)
-        g_items, g_shape = _layer_items(globals_layers(resource, globals_), generated)
-        own_items, own_shape = _layer_items(props.get("Layers"), generated)
-        where = str(logical_id)
-        line = line_of(resources, logical_id)
-        if own_shape == "other":
-            problems.append(Problem("Layers is an intrinsic other than a whole-value !If; write "
-                                    "it as a list so sam-layers can add its layers", template_name,
-                                    line, where))
-            continue
-        if g_shape == "other":
-            problems.append(Problem("Globals.Function.Layers is an intrinsic sam-layers cannot "
-                                    "count; write it as a list", template_name, None, where))
-            continue
-        refs = ([LayerRef(show(v), None, "globals") for v in g_items]
-                + attached
-                + [LayerRef(show(v), None, "function") for v in own_items])
-        if len(refs) > MAX_LAYERS:
-            listing = ", ".join(r.text for r in refs)
-            problems.append(Problem(
-                f"would have {len(refs)} layers, more than Lambda's {MAX_LAYERS} ({listing}); "
-                "merge groups or drop a layer", template_name, line, where))
-            continue
-        code_uri = props.get("CodeUri")
-        if code_uri is None and "InlineCode" not in props:
-            code_uri = effective_property(resource, props, globals_, "CodeUri")
-        local = code_uri if isinstance(code_uri, str) and not code_uri.startswith(
-            ("s3://", "https://", "http://")) else None
-        functions.append(FunctionPlan(logical_id=logical_id, target=target, groups=groups,
-                                      injected=injected, layers=tuple(refs), code_uri=local))
-    raise_if(problems)
-    if variants and not has_serverless_transform(template):
-        warnings.append(Problem(f"no 'Transform: {SERVERLESS_TRANSFORM}': add it before deploying"
-                                " (the generated layers are AWS::Serverless::LayerVersion)",
-                                template_name))
-    external = frozenset(r.text for f in functions for r in f.layers
-                         if r.source == "injected" and r.generated is None)
-    external |= frozenset(external_value(g, None) for g in config.groups.values()
-                          if g.source in ("Arn", "Ssm"))
-    return Plan(tuple(variants), tuple(functions), external), warnings
+
+def _function_plan(ctx: _Planning, config: Config, logical_id: str, groups: tuple[str, ...],
+                   target: Target, by_key: Mapping[tuple[str, Target], LayerVariant],
+                   ) -> Optional[FunctionPlan]:
+    """One function's layers in Lambda's order (Globals, injected, its own), at most five."""
+    resource = ctx.resources[logical_id]
+    props = resource.get("Properties") if isinstance(resource.get("Properties"), dict) else {}
+    try:
+        attached = [_attachment(config.groups[g], target, by_key) for g in groups]
+    except BadInput as exc:
+        ctx.problems += [Problem(p.message, **ctx.where(logical_id)) for p in exc.problems]
+        return None
+    g_items, g_shape = _layer_items(globals_layers(resource, ctx.globals_), ctx.generated)
+    own_items, own_shape = _layer_items(props.get("Layers"), ctx.generated)
+    if own_shape == "other":
+        ctx.problems.append(Problem("Layers is an intrinsic other than a whole-value !If; write "
+                                    "it as a list so sam-layers can add its layers",
+                                    **ctx.where(logical_id)))
+        return None
+    if g_shape == "other":
+        ctx.problems.append(Problem("Globals.Function.Layers is an intrinsic sam-layers cannot "
+                                    "count; write it as a list", ctx.template_name,
+                                    where=str(logical_id)))
+        return None
+    refs = ([LayerRef(show(v), None, "globals") for v in g_items]
+            + attached
+            + [LayerRef(show(v), None, "function") for v in own_items])
+    if len(refs) > MAX_LAYERS:
+        listing = ", ".join(r.text for r in refs)
+        ctx.problems.append(Problem(
+            f"would have {len(refs)} layers, more than Lambda's {MAX_LAYERS} ({listing}); "
+            "merge groups or drop a layer", **ctx.where(logical_id)))
+        return None
+    code_uri = props.get("CodeUri")
+    if code_uri is None and "InlineCode" not in props:
+        code_uri = effective_property(resource, props, ctx.globals_, "CodeUri")
+    local = code_uri if isinstance(code_uri, str) and not code_uri.startswith(
+        ("s3://", "https://", "http://")) else None
+    return FunctionPlan(logical_id=logical_id, target=target, groups=groups,
+                        injected=tuple(r.generated for r in attached if r.generated),
+                        layers=tuple(refs), code_uri=local)
 
 
 ARCH_ID_SUFFIX = {"x86_64": "X86", "arm64": "Arm64"}
