@@ -25,6 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 from sam_layers.config import Config, read_config
 from sam_layers.document import Document, intrinsic, load, make_intrinsic, new_map, new_seq
 from sam_layers.document import ref_target, to_plain
+from sam_layers.edit import delete_entry, insert_key, merge_into
 from sam_layers.errors import BadInput, Problem
 from sam_layers.lockfile import LockFile
 from sam_layers.plan import FUNCTION_TYPE, FunctionPlan, LayerVariant, Plan, is_generated
@@ -194,46 +195,6 @@ def drop_stale_layers(ctx: _Context) -> None:
             ctx.changed = True
 
 
-def _trailing_comment_holder(node: Any) -> Optional[tuple[Any, Any]]:
-    """(mapping or sequence, key) whose comment slot ends ``node`` in a ruamel document."""
-    ca = getattr(node, "ca", None)
-    if ca is None or not len(node):
-        return None
-    last = list(node)[-1] if isinstance(node, dict) else len(node) - 1
-    value = node[last]
-    if isinstance(value, (dict, list)) and len(value) and getattr(value, "ca", None) is not None:
-        return _trailing_comment_holder(value)
-    return node, last
-
-
-def delete_entry(mapping: Any, key: Any) -> None:
-    """Delete ``mapping[key]``, handing the comment that followed it to the entry before it.
-
-    ruamel.yaml stores a comment line between two entries on the first one's last value, so
-    deleting that entry would drop a comment the user wrote about the next one.
-    """
-    keys = list(mapping)
-    index = keys.index(key)
-    holder = _trailing_comment_holder(mapping[key]) if hasattr(mapping, "ca") else None
-    token = None
-    if holder is not None:
-        items = holder[0].ca.items.get(holder[1])
-        token = items[2] if isinstance(holder[0], dict) and items and len(items) > 2 else (
-            items[0] if items and not isinstance(holder[0], dict) else None)
-    del mapping[key]
-    if token is None or index == 0:
-        return
-    target = _trailing_comment_holder(mapping[keys[index - 1]])
-    if target is None:
-        target = (mapping, keys[index - 1])
-    node, slot = target
-    ca = getattr(node, "ca", None)
-    if isinstance(node, dict) and ca is not None:
-        entry = ca.items.setdefault(slot, [None, None, None, None])
-        if entry[2] is None:
-            entry[2] = token
-
-
 # --- pass 3: layer resources ------------------------------------------------------------------
 
 
@@ -287,33 +248,6 @@ def layer_resource(ctx: _Context, variant: LayerVariant) -> Any:
     return resource
 
 
-def _same(a: Any, b: Any) -> bool:
-    return bool(to_plain(a) == to_plain(b)) and _tags(a) == _tags(b)
-
-
-def _tags(node: Any) -> Any:
-    tag = getattr(node, "tag", None)
-    return getattr(tag, "value", tag)
-
-
-def merge_into(existing: Any, new: Any) -> bool:
-    """Make ``existing`` equal ``new`` touching only what differs (keeps comments and layout)."""
-    changed = False
-    for key in [k for k in existing if k not in new]:
-        del existing[key]
-        changed = True
-    for key, value in new.items():
-        old = existing.get(key) if key in existing else None
-        if key in existing and _same(old, value):
-            continue
-        if isinstance(old, dict) and isinstance(value, dict) and not intrinsic(value):
-            changed = merge_into(old, value) or changed
-        else:
-            existing[key] = value
-            changed = True
-    return changed
-
-
 def write_layers(ctx: _Context) -> None:
     resources = ctx.resources
     for variant in ctx.plan.variants:
@@ -339,16 +273,6 @@ def _strip_generated(seq: Any, generated: frozenset[str], external: frozenset[st
 def _put_first(seq: Any, refs: list[Any]) -> None:
     for i, ref in enumerate(refs):
         seq.insert(i, ref)
-
-
-def _insert_key(mapping: Any, index: int, key: str, value: Any) -> None:
-    if hasattr(mapping, "insert"):
-        mapping.insert(index, key, value)
-        return
-    items = list(mapping.items())
-    items.insert(index, (key, value))
-    mapping.clear()
-    mapping.update(items)
 
 
 def attach_layers(ctx: _Context) -> None:
@@ -390,7 +314,7 @@ def attach_layers(ctx: _Context) -> None:
                 index = keys.index("Runtime") + 1 if "Runtime" in keys else 0
                 if index == len(keys):
                     index -= 1
-                _insert_key(props, index, "Layers", seq)
+                insert_key(props, index, "Layers", seq)
         after = to_plain(props.get("Layers")) if isinstance(props, dict) else None
         if after != before:
             ctx.changed = True
