@@ -22,6 +22,11 @@ def plan(template: Optional[Path], as_json: bool, markdown: bool) -> None:
     Lists the layers sam-layers injects and the ones the template already has (Globals
     first), the count against Lambda's 5, and, once the layers are built, the unzipped size
     of code + layers against Lambda's 262,144,000 bytes. Reads only; builds nothing.
+
+    \b
+    Examples:
+      sam-layers plan
+      sam-layers plan --markdown >> "$GITHUB_STEP_SUMMARY"
     """
     from sam_layers.fsutil import find_template
     from sam_layers.project import load_project
