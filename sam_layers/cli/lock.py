@@ -24,6 +24,11 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
     hashes. Packages the runtime already has (boto3, botocore, s3transfer, jmespath) are left
     out unless a group names them. Fresh entries are kept as they are; only variants whose
     group changed are resolved again.
+
+    \b
+    Examples:
+      sam-layers lock                 # after editing a group; commit sam-layers.lock
+      sam-layers lock --check         # in CI: exit 1 when the lock is stale
     """
     from sam_layers.installer import default_installer
     from sam_layers.fsutil import find_template
