@@ -129,8 +129,15 @@ def default_installer(on_command: Optional[CommandLog] = None) -> "Installer":
 
 
 def _excluded(spec: LayerSpec) -> list[str]:
+    """The runtime's own packages to leave out: all of them, unless the group names one.
+
+    A group that pins boto3 or botocore wants its own SDK, so the SDK's other packages
+    (jmespath, s3transfer...) must come along at the versions that SDK needs.
+    """
     explicit = {canonicalize_name(n) for n in spec.explicit}
-    return sorted(n for n in RUNTIME_PROVIDED if canonicalize_name(n) not in explicit)
+    if explicit & {canonicalize_name(n) for n in RUNTIME_PROVIDED}:
+        return []
+    return sorted(RUNTIME_PROVIDED)
 
 
 def _variant(spec: LayerSpec, packages: Sequence[LockedPackage]) -> LockedVariant:
@@ -194,11 +201,14 @@ class UvInstaller:
         req = tmp / "requirements.in"
         req.write_text("\n".join(spec.requirements if requirements is None else requirements) + "\n",
                        encoding="utf-8")
-        excludes = tmp / "excludes.txt"
-        excludes.write_text("\n".join(_excluded(spec)) + "\n", encoding="utf-8")
         args = ["pip", "compile", str(req), "--format", "pylock.toml", "-o", str(tmp / "pylock.toml"),
-                "--no-header", "--quiet", "--excludes", str(excludes),
-                *self._target_args(spec.target, platform), "--only-binary", ":all:"]
+                "--no-header", "--quiet", *self._target_args(spec.target, platform),
+                "--only-binary", ":all:"]
+        excluded = _excluded(spec)
+        if excluded:
+            excludes = tmp / "excludes.txt"
+            excludes.write_text("\n".join(excluded) + "\n", encoding="utf-8")
+            args += ["--excludes", str(excludes)]
         for name in no_binary:
             args += ["--no-binary", name]
         if constraints:

@@ -68,7 +68,7 @@ ARCHITECTURES: Mapping[str, ArchInfo] = {
 DEFAULT_ARCHITECTURE = "x86_64"
 
 # Distributions every Python runtime already provides (the AWS SDK); left out of layers
-# unless a group names them explicitly.
+# unless a group names one of them explicitly (then the whole SDK is kept, consistently).
 RUNTIME_PROVIDED: frozenset[str] = frozenset({"boto3", "botocore", "s3transfer", "jmespath"})
 
 # The manylinux levels uv's --python-platform knows (uv 0.9+); a target uses the newest one

@@ -72,3 +72,28 @@ def test_lock_check_frozen_and_relock(tmp_path: Path) -> None:
     assert relocked.returncode == 0, relocked.stderr
     assert "locked Web/python3.12/x86_64" in relocked.stderr
     assert b'name = "six"' in (tmp_path / "sam-layers.lock").read_bytes()
+
+
+@pytest.mark.parametrize("packages,complete", [
+    ('"aws-xray-sdk"', False),  # the SDK it needs is left out: the runtime has it
+    ('"aws-xray-sdk", "botocore"', True),  # naming botocore keeps the whole SDK
+])
+def test_container_requirements_are_complete_when_the_group_names_the_sdk(
+        tmp_path: Path, packages: str, complete: bool) -> None:
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(TEMPLATE % packages)
+    assert run("lock", cwd=tmp_path).returncode == 0
+    assert run("transform", "--use-container", cwd=tmp_path).returncode == 0
+    requirements = tmp_path / ".sam-layers" / "WebLayer" / "requirements.txt"
+    uv = Path(sys.executable).with_name("uv")
+    # What SAM's image does with the file, in hash-checking mode; uv stands in for its pip.
+    done = subprocess.run([str(uv), "pip", "install", "--quiet", "--require-hashes", "-r",
+                           str(requirements), "--target", str(tmp_path / "t"),
+                           "--python-platform", "x86_64-manylinux_2_34", "--python-version",
+                           "3.12", "--only-binary", ":all:"],
+                          capture_output=True, text=True, timeout=300)
+    assert (done.returncode == 0) is complete, done.stderr
+    if complete:
+        assert (tmp_path / "t" / "botocore").is_dir() and (tmp_path / "t" / "jmespath").is_dir()
+    else:
+        assert "no trusted hash was provided for: `botocore`" in " ".join(done.stderr.split())

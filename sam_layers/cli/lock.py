@@ -22,7 +22,7 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
     runtime's Python version, its OS's glibc (Amazon Linux 2: 2.26, Amazon Linux 2023: 2.34),
     the function's architecture, binary wheels only, markers evaluated for the target, with
     hashes. Packages the runtime already has (boto3, botocore, s3transfer, jmespath) are left
-    out unless a group names them. Fresh entries are kept as they are; only variants whose
+    out unless a group names one of them (then it gets the whole SDK). Fresh entries are kept as they are; only variants whose
     group changed are resolved again.
 
     \b

@@ -54,7 +54,10 @@ def test_resolve_targets_the_runtime_and_excludes_runtime_packages() -> None:
         assert cmd[cmd.index(flag) + 1] == value
     assert "--no-python-downloads" in cmd
     assert run.envs[0]["UV_PYTHON_DOWNLOADS"] == "never"
-    assert run.excludes == ["boto3\njmespath\ns3transfer\n"]  # botocore is named by the group
+    assert run.excludes == []  # the group names botocore: it wants the SDK, all of it
+    plain = Recorder([(0, "")])
+    UvInstaller(["uv"], run=plain).resolve(LayerSpec("Web", Target("python3.12"), ("requests",)))
+    assert plain.excludes == ["boto3\nbotocore\njmespath\ns3transfer\n"]
     assert locked.key == "Web/python3.11/arm64"
     assert locked.input_hash == SPEC.input_hash
     assert locked.packages == (LockedPackage("requests", "2.32.3", wheels=(LockedFile(
