@@ -35,6 +35,11 @@ def verify(template: Optional[Path], as_json: bool, skip_import: bool) -> None:
     content, so verifying an unchanged build again is quick.
 
     Exit codes: 0 no errors (warnings and info may be shown), 1 any error, 2 bad input.
+
+    \b
+    Examples:
+      sam-layers build --no-sam --no-verify && sam-layers verify
+      sam-layers verify --json > findings.json
     """
     from sam_layers.fsutil import find_template
     from sam_layers.project import load_project
