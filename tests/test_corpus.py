@@ -112,9 +112,35 @@ def _check_refusal(exc: BadInput, template: Dict[str, Any], eligible: Dict[str, 
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_transform_corpus_template(path: Path, tmp_path: Path) -> None:
+    _check_transform(path, tmp_path, pythonise=False)
+
+
+# Failures the transform's owner has been told about; strict, so a fix shows up as XPASS.
+KNOWN: Dict[str, str] = {
+    "function_with_intrinsic_architecture.yaml": (
+        "Architectures: !Ref ... on a Python function: the transform leaves it without its Default "
+        "layer and says nothing (no warning, no BadInput)"
+    ),
+}
+
+
+def _params(known: Dict[str, str]) -> List[Any]:
+    return [
+        pytest.param(p, id=p.name, marks=[pytest.mark.xfail(reason=known[p.name], strict=True)] if p.name in known else [])
+        for p in FILES
+    ]
+
+
+@pytest.mark.parametrize("path", _params(KNOWN))
+def test_transform_corpus_template_as_python(path: Path, tmp_path: Path) -> None:
+    """The same with every function's runtime made Python: ~700 more eligible functions."""
+    _check_transform(path, tmp_path, pythonise=True)
+
+
+def _check_transform(path: Path, tmp_path: Path, *, pythonise: bool) -> None:
     region = corpus.region_for(path)
     source = tmp_path / path.name
-    corpus.add_sam_layers(path, source, SAM_LAYERS)
+    corpus.add_sam_layers(path, source, SAM_LAYERS, pythonise=pythonise)
     template = samcheck.load_sam(source)
     eligible = corpus.eligible_functions(template)
     try:
@@ -147,9 +173,16 @@ def test_transform_corpus_template(path: Path, tmp_path: Path) -> None:
     generated = _generated_layers(after)
     resources = after["Resources"]
 
+    # A function SAM itself replaces (one named ServerlessRestApi gives way to the implicit API)
+    # has no Lambda function to check.
+    present = {
+        logical_id: target
+        for logical_id, target in eligible.items()
+        if before["Resources"].get(logical_id, {}).get("Type") == "AWS::Lambda::Function"
+    }
     # Every eligible function has exactly one Web layer, for its own runtime and architecture,
     # placed after the Globals layers and before its own.
-    for logical_id, (runtime, architecture) in sorted(eligible.items()):
+    for logical_id, (runtime, architecture) in sorted(present.items()):
         function = resources.get(logical_id)
         assert function is not None and function["Type"] == "AWS::Lambda::Function", logical_id
         layer_lists = _layer_lists(function["Properties"].get("Layers"))
@@ -180,7 +213,7 @@ def test_transform_corpus_template(path: Path, tmp_path: Path) -> None:
             for item in layers
         )
     }
-    assert with_layer == set(eligible)
+    assert with_layer == set(present)
     assert len(generated) == len(set(eligible.values()))
 
     # Nothing else changed.

@@ -14,7 +14,10 @@ from tests.support import corpus, samcheck
 FILES = corpus.corpus_files()
 WEB = {"Groups": {"Web": {"Packages": ["requests>=2.32"]}}, "Default": ["Web"]}
 
-pytestmark = pytest.mark.skipif(not FILES, reason=f"no corpus at {corpus.CORPUS_DIR}")
+pytestmark = [
+    pytest.mark.integration,
+    pytest.mark.skipif(not FILES, reason=f"no corpus at {corpus.CORPUS_DIR}"),
+]
 
 
 def test_corpus_is_complete() -> None:
