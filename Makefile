@@ -28,9 +28,16 @@ test-fast: venv
 golden: venv
 	$(BIN)/python tests/golden/regenerate.py
 
+# SAM builds the *functions* with the runtime's own python3.12, looked up on PATH.
+PYENV_ROOT ?= $(shell pyenv root 2>/dev/null || echo $(HOME)/.pyenv)
+PY312_BIN := $(lastword $(sort $(wildcard $(PYENV_ROOT)/versions/3.12.*/bin)))
+DEMO := templates/quickstart
+
 demo: venv
-	$(BIN)/sam-layers plan -t templates/quickstart/template.yaml
-	$(BIN)/sam-layers build -t templates/quickstart/template.yaml
+	$(BIN)/sam-layers plan -t $(DEMO)/template.yaml
+	PATH="$(PY312_BIN):$(CURDIR)/$(BIN):$$PATH" $(BIN)/sam-layers build -t $(DEMO)/template.yaml
+	$(BIN)/sam-layers plan -t $(DEMO)/template.yaml
+	@echo "Built: $(DEMO)/.aws-sam/build/template.yaml (deploy it with: cd $(DEMO) && sam deploy)"
 
 bench: venv
 	$(BIN)/python benchmarks/build_bench.py

@@ -33,7 +33,7 @@ SOURCES = (*BUILD_SOURCES, *EXTERNAL_SOURCES)
 TOP_KEYS = ("Groups", "Default", "Share", "Outputs")
 GROUP_KEYS = (*SOURCES, "Project", "LayerName", "LicenseInfo")
 SHARE_KEYS = ("Accounts", "OrganizationId")
-LAYER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
+LAYER_NAME = re.compile(r"^[A-Za-z0-9_-]{1,140}$")
 LAYER_VERSION_ARN = re.compile(
     r"^arn:aws[a-z-]*:lambda:[a-z]{2}(-gov)?-[a-z]+-\d:\d{12}:layer:[A-Za-z0-9_-]+:\d+$")
 SSM_NAME = re.compile(r"^/[A-Za-z0-9_.\-/]+$")
@@ -260,7 +260,7 @@ def _read_group(name: str, body: Any, parent: Any, template_path: Path,
     layer_name = body.get("LayerName")
     if layer_name is not None and (not isinstance(layer_name, str)
                                    or not LAYER_NAME.match(layer_name)):
-        problems.append(Problem("LayerName must be 1-64 letters, digits, '-' or '_'", display,
+        problems.append(Problem("LayerName must be 1-140 letters, digits, '-' or '_'", display,
                                 line_of(body, "LayerName"), where))
     license_info = body.get("LicenseInfo")
     if license_info is not None and not isinstance(license_info, str):

@@ -212,15 +212,21 @@ class PublishReport:
 
 
 def published_layer_name(variant: LayerVariant, prefix: str) -> str:
-    """The stable published name of a variant: the group's LayerName, else
-    ``<prefix>-<group>[-<variant suffix>]`` in lower case, in Lambda's charset, at most 140."""
+    """The stable published name of a variant, with no stack involved.
+
+    A group's own LayerName, with ``-<variant suffix>`` when the group has several variants
+    (the name the transform gives it too); else ``<prefix>-<group>[-<variant suffix>]`` in
+    lower case. Lambda's charset (``[a-zA-Z0-9-_]``) and its 140-character limit are kept.
+    """
+    suffix = f"-{variant.suffix}" if variant.suffix else ""
     if variant.layer_name:
-        if not _LAYER_NAME.match(variant.layer_name):
+        name = variant.layer_name + suffix
+        if not _LAYER_NAME.match(name):
             raise BadInput(Problem(
-                f"LayerName {variant.layer_name!r} cannot be published as is: use 1-{LAYER_NAME_MAX} "
-                "letters, digits, '-' or '_' (no intrinsic functions), or drop it and use --name-prefix",
-                where=f"group {variant.group}"))
-        return variant.layer_name
+                f"LayerName {variant.layer_name!r} cannot be published as {name!r}: use 1-"
+                f"{LAYER_NAME_MAX} letters, digits, '-' or '_' in all (no intrinsic functions), "
+                "or drop it and use --name-prefix", where=f"group {variant.group}"))
+        return name
     raw = "-".join(part for part in (prefix, variant.group, variant.suffix) if part).lower()
     name = re.sub(r"-{2,}", "-", re.sub(r"[^a-z0-9_-]", "-", raw)).strip("-_")
     if not name:
@@ -340,14 +346,16 @@ def default_client_factory(
     retry mode or attempt count (``AWS_RETRY_MODE``, ``AWS_MAX_ATTEMPTS``, the profile), theirs wins.
     """
     import boto3
+    import botocore.session
     from botocore.config import Config
 
     def factory(service: str, region: str) -> Any:
-        session = boto3.session.Session()
-        if _user_sets_retries(session):
+        core = botocore.session.Session()
+        session = boto3.session.Session(botocore_session=core)
+        if _user_sets_retries(core):
             config = Config(user_agent_extra="sam-layers")
         else:
-            config = Config(retries={"mode": retry_mode, "max_attempts": max_attempts},
+            config = Config(retries={"mode": retry_mode, "total_max_attempts": max_attempts},
                             user_agent_extra="sam-layers")
         make: Any = session.client  # typed per literal service name by boto3-stubs
         return make(service, region_name=region, config=config)
@@ -355,11 +363,11 @@ def default_client_factory(
     return factory
 
 
-def _user_sets_retries(session: Any) -> bool:
+def _user_sets_retries(core: Any) -> bool:
     if os.environ.get("AWS_RETRY_MODE") or os.environ.get("AWS_MAX_ATTEMPTS"):
         return True
     try:
-        scoped = session._session.get_scoped_config()
+        scoped = core.get_scoped_config()
     except Exception:  # a missing profile is reported by the first call, with its region
         return False
     return "retry_mode" in scoped or "max_attempts" in scoped
@@ -502,65 +510,82 @@ class _Mismatch(Exception):
 
 def _run_steps(region: str, item: PublishItem, digest: _Digest, wanted: tuple[Grant, ...],
                options: PublishOptions, clients: _Clients, progress: _Progress) -> None:
+    """Publish (when changed), share, advertise in SSM, prune: in that order, so a failure
+    never advertises or prunes around a version that is not fully set up."""
     lam = clients.get("lambda")
+    version, arn = _publish_if_changed(lam, region, item, digest, options, clients, progress)
+    if wanted:
+        progress.granted += _share(lam, item.layer_name, version, wanted)
+    if options.ssm_prefix is not None:
+        progress.ssm_parameter = ssm_parameter_name(options.ssm_prefix, item)
+        progress.ssm_updated = _put_parameter(clients.get("ssm"), progress.ssm_parameter, arn,
+                                              item.layer_name)
+    if options.keep is not None:
+        progress.deleted += _prune(lam, item.layer_name, options.keep, version)
+
+
+def _publish_if_changed(lam: Any, region: str, item: PublishItem, digest: _Digest,
+                        options: PublishOptions, clients: _Clients,
+                        progress: _Progress) -> tuple[int, str]:
     newest = _newest_version(lam, item.layer_name)
     if newest is not None and newest[2] == digest.code_sha256:
         progress.status = "unchanged"
         progress.version, progress.version_arn = newest[0], newest[1]
-    else:
-        content = _content(region, item, digest, options, clients, progress)
-        kwargs: dict[str, Any] = {
-            "LayerName": item.layer_name,
-            "Description": item.description,
-            "Content": content,
-            "CompatibleRuntimes": list(item.runtimes),
-            "CompatibleArchitectures": list(item.architectures),
-        }
-        if item.license_info:
-            kwargs["LicenseInfo"] = item.license_info
-        response = lam.publish_layer_version(**kwargs)
-        progress.status = "published"
-        progress.version = int(response["Version"])
-        progress.version_arn = str(response["LayerVersionArn"])
-        stored = response.get("Content", {}).get("CodeSha256")
-        if stored and stored != digest.code_sha256:
-            raise _Mismatch(f"Lambda reports CodeSha256 {stored} for version {progress.version}, "
-                            f"expected {digest.code_sha256}")
-    version = progress.version
-    assert version is not None and progress.version_arn is not None
-    if wanted:
-        present = _statement_ids(lam, item.layer_name, version)
-        for grant in wanted:
-            if grant.statement_id in present:
-                continue
-            kwargs = {"LayerName": item.layer_name, "VersionNumber": version,
-                      "StatementId": grant.statement_id, "Action": ACTION,
-                      "Principal": grant.principal}
-            if grant.organization_id:
-                kwargs["OrganizationId"] = grant.organization_id
-            try:
-                lam.add_layer_version_permission(**kwargs)
-            except _aws_errors() as exc:
-                if _error_code(exc) != "ResourceConflictException":  # added meanwhile
-                    raise
-            progress.granted.append(grant.statement_id)
-    if options.ssm_prefix is not None:
-        name = ssm_parameter_name(options.ssm_prefix, item)
-        progress.ssm_parameter = name
-        progress.ssm_updated = _put_parameter(clients.get("ssm"), name, progress.version_arn,
-                                              item.layer_name)
-    if options.keep is not None:
-        versions = sorted(_layer_versions(lam, item.layer_name), key=lambda v: -v[0])
-        for number, _arn in versions[options.keep:]:
-            if number == version:
-                continue
-            lam.delete_layer_version(LayerName=item.layer_name, VersionNumber=number)
-            progress.deleted.append(number)
+        return newest[0], newest[1]
+    kwargs: dict[str, Any] = {
+        "LayerName": item.layer_name,
+        "Description": item.description,
+        "Content": _content(region, item, digest, options, clients, progress),
+        "CompatibleRuntimes": list(item.runtimes),
+        "CompatibleArchitectures": list(item.architectures),
+    }
+    if item.license_info:
+        kwargs["LicenseInfo"] = item.license_info
+    response = lam.publish_layer_version(**kwargs)
+    version, arn = int(response["Version"]), str(response["LayerVersionArn"])
+    progress.status, progress.version, progress.version_arn = "published", version, arn
+    stored = response.get("Content", {}).get("CodeSha256")
+    if stored and stored != digest.code_sha256:
+        raise _Mismatch(f"Lambda reports CodeSha256 {stored} for version {version}, "
+                        f"expected {digest.code_sha256}")
+    return version, arn
+
+
+def _share(lam: Any, name: str, version: int, wanted: tuple[Grant, ...]) -> list[str]:
+    """Add the grants the version's policy lacks; returns the statement ids added."""
+    present = _statement_ids(lam, name, version)
+    added = []
+    for grant in wanted:
+        if grant.statement_id in present:
+            continue
+        kwargs: dict[str, Any] = {"LayerName": name, "VersionNumber": version,
+                                  "StatementId": grant.statement_id, "Action": ACTION,
+                                  "Principal": grant.principal}
+        if grant.organization_id:
+            kwargs["OrganizationId"] = grant.organization_id
+        try:
+            lam.add_layer_version_permission(**kwargs)
+        except _aws_errors() as exc:
+            if _error_code(exc) != "ResourceConflictException":  # added meanwhile: fine
+                raise
+        added.append(grant.statement_id)
+    return added
+
+
+def _prune(lam: Any, name: str, keep: int, current: int) -> list[int]:
+    """Delete versions beyond the newest ``keep``, never ``current``; returns those deleted."""
+    deleted = []
+    numbers = sorted((number for number, _arn in _layer_versions(lam, name)), reverse=True)
+    for number in numbers[keep:]:
+        if number != current:
+            lam.delete_layer_version(LayerName=name, VersionNumber=number)
+            deleted.append(number)
+    return deleted
 
 
 def _content(region: str, item: PublishItem, digest: _Digest, options: PublishOptions,
              clients: _Clients, progress: _Progress) -> dict[str, Any]:
-    if digest.size <= MAX_DIRECT_UPLOAD_BYTES and options.s3_bucket is None:
+    if digest.size <= MAX_DIRECT_UPLOAD_BYTES:
         return {"ZipFile": item.zip_path.read_bytes()}
     assert options.s3_bucket is not None  # validate() guarantees it for large zips
     bucket = options.s3_bucket.replace(REGION_PLACEHOLDER, region)

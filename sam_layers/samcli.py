@@ -19,7 +19,11 @@ from typing import Any, Callable, Mapping, Optional, Sequence
 from sam_layers.errors import BadInput, Problem, ToolError
 
 CONFIG_NAMES = ("samconfig.toml", "samconfig.yaml", "samconfig.yml")
-_BUILDING = re.compile(r"Building (?:layer|codeuri: .*? runtime: .*? .*? functions: )?'?([A-Za-z0-9]+)'?")
+# What SAM says as it starts a resource ("Building layer 'WebLayer'"; with --parallel its lines
+# carry the resource: "WebLayer: Running CustomMakeBuilder:MakeBuild").
+_STARTED = (re.compile(r"^Building layer '([A-Za-z0-9]+)'"),
+            re.compile(r"^([A-Za-z0-9]+): Running \w+:\w+"),
+            re.compile(r"^Building codeuri: .* functions: ([A-Za-z0-9]+)"))
 INSTALL_HINT = ("install the AWS SAM CLI (`pip install aws-sam-cli`, or see "
                 "https://docs.aws.amazon.com/serverless-application-model/latest/developerguide/"
                 "install-sam-cli.html) or pass --no-sam to build the layer zips alone")
@@ -103,7 +107,9 @@ def run_sam_build(template: Path, cwd: Path, *, config: Optional[Path], config_e
     assert proc.stdout is not None
     for line in proc.stdout:
         echo(line.rstrip("\n"))
-        match = _BUILDING.search(line)
-        if match:
-            last = match.group(1)
+        for pattern in _STARTED:
+            match = pattern.search(line)
+            if match:
+                last = match.group(1)
+                break
     return SamRun(proc.wait(), last)

@@ -80,12 +80,20 @@ def transform_file(template: Path, output: Optional[Path] = None,
     plan, warnings = make_plan(doc.data, config, str(template))
     output_dir = (output or template).resolve().parent
     work_dir = work_dir_for(template, output)
-    ctx = _Context(doc, config, plan, options, template.resolve().parent, output_dir, work_dir)
+    ctx = _Context(doc, config, plan, options, template.resolve().parent, output_dir, work_dir,
+                   _generated_layer_ids(doc.data, plan))
     for apply in PASSES:
         apply(ctx)
     text_out = doc.dump() if ctx.changed else doc.text
     return TransformResult(text_out, doc, config, plan, tuple(warnings), work_dir, output_dir,
                            ctx.changed)
+
+
+def _generated_layer_ids(data: Any, plan: Plan) -> frozenset[str]:
+    resources = data.get("Resources")
+    found = {str(k) for k, v in resources.items() if is_generated_layer(v)} if isinstance(
+        resources, dict) else set()
+    return frozenset(found | {v.logical_id for v in plan.variants})
 
 
 @dataclass
@@ -97,6 +105,9 @@ class _Context:
     template_dir: Path
     output_dir: Path
     work_dir: Path
+    # Logical ids of every layer sam-layers wrote or writes: the input's and the plan's, so
+    # references to a layer that pass 2 removes are still recognised in pass 4.
+    layer_ids: frozenset[str]
     changed: bool = False
 
     @property
@@ -179,8 +190,48 @@ def drop_stale_layers(ctx: _Context) -> None:
     wanted = {v.logical_id for v in ctx.plan.variants} | set(_permissions(ctx))
     for logical_id in [k for k, v in resources.items() if is_generated(v)]:
         if logical_id not in wanted:
-            del resources[logical_id]
+            delete_entry(resources, logical_id)
             ctx.changed = True
+
+
+def _trailing_comment_holder(node: Any) -> Optional[tuple[Any, Any]]:
+    """(mapping or sequence, key) whose comment slot ends ``node`` in a ruamel document."""
+    ca = getattr(node, "ca", None)
+    if ca is None or not len(node):
+        return None
+    last = list(node)[-1] if isinstance(node, dict) else len(node) - 1
+    value = node[last]
+    if isinstance(value, (dict, list)) and len(value) and getattr(value, "ca", None) is not None:
+        return _trailing_comment_holder(value)
+    return node, last
+
+
+def delete_entry(mapping: Any, key: Any) -> None:
+    """Delete ``mapping[key]``, handing the comment that followed it to the entry before it.
+
+    ruamel.yaml stores a comment line between two entries on the first one's last value, so
+    deleting that entry would drop a comment the user wrote about the next one.
+    """
+    keys = list(mapping)
+    index = keys.index(key)
+    holder = _trailing_comment_holder(mapping[key]) if hasattr(mapping, "ca") else None
+    token = None
+    if holder is not None:
+        items = holder[0].ca.items.get(holder[1])
+        token = items[2] if isinstance(holder[0], dict) and items and len(items) > 2 else (
+            items[0] if items and not isinstance(holder[0], dict) else None)
+    del mapping[key]
+    if token is None or index == 0:
+        return
+    target = _trailing_comment_holder(mapping[keys[index - 1]])
+    if target is None:
+        target = (mapping, keys[index - 1])
+    node, slot = target
+    ca = getattr(node, "ca", None)
+    if isinstance(node, dict) and ca is not None:
+        entry = ca.items.setdefault(slot, [None, None, None, None])
+        if entry[2] is None:
+            entry[2] = token
 
 
 # --- pass 3: layer resources ------------------------------------------------------------------
@@ -304,7 +355,7 @@ def attach_layers(ctx: _Context) -> None:
     resources = ctx.resources
     if not isinstance(resources, dict):
         return
-    generated = frozenset(k for k, v in resources.items() if is_generated_layer(v))
+    generated = ctx.layer_ids
     planned = {f.logical_id: f for f in ctx.plan.functions}
     for logical_id, resource in resources.items():
         if not isinstance(resource, dict) or resource.get("Type") != FUNCTION_TYPE:
@@ -408,8 +459,7 @@ def _is_generated_output(name: Any, value: Any, layer_ids: frozenset[str]) -> bo
 def export_layers(ctx: _Context) -> None:
     resources = ctx.resources if isinstance(ctx.resources, dict) else {}
     outputs = ctx.doc.data.get("Outputs")
-    known = frozenset(k for k, v in resources.items() if is_generated_layer(v))
-    known |= frozenset(v.logical_id for v in ctx.plan.variants)
+    known = ctx.layer_ids
     wanted = {f"{v.logical_id}Arn": v for v in ctx.plan.variants} if ctx.config.outputs else {}
     if isinstance(outputs, dict):
         for name in [k for k, v in outputs.items() if _is_generated_output(k, v, known)]:

@@ -73,7 +73,7 @@ def test_missing_template_and_usage_errors(tmp_path: Path) -> None:
         2, "error: nope.yaml: template not found; pass the SAM template with -t\n")
     usage = run("transform", "--bogus", cwd=tmp_path)
     assert usage.returncode == 2
-    assert "No such option '--bogus'" in usage.stderr
+    assert "No such option" in usage.stderr and "--bogus" in usage.stderr
 
 
 def test_warnings_go_to_stderr(tmp_path: Path) -> None:

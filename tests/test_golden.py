@@ -46,3 +46,28 @@ def test_every_case_has_its_expectation() -> None:
         has_output = expected_output_path(case).exists()
         has_error = (case / "expected_error.txt").exists()
         assert has_output != has_error, case.name
+
+
+@pytest.mark.integration
+@pytest.mark.parametrize("case", [c for c in CASE_DIRS if not c.name.startswith("error_")],
+                         ids=lambda c: c.name)
+def test_golden_output_translates_and_lints(case: Path) -> None:
+    """aws-sam-translator accepts every golden output and cfn-lint finds no new error in it."""
+    from tests.support import samcheck
+
+    template = case_template(case)
+    out = expected_output_path(case)
+    if "Fn::ForEach" in template.read_text():
+        pytest.skip("Fn::ForEach needs AWS::LanguageExtensions, which only CloudFormation runs")
+    translated = samcheck.translate(samcheck.load_sam(out), base_dir=out.parent)
+    layers = {k: v for k, v in translated["Resources"].items()
+              if v["Type"] == "AWS::Lambda::LayerVersion"}
+    generated = [k for k, v in samcheck.load_sam(out)["Resources"].items()
+                 if isinstance((v.get("Metadata") or {}).get("SamLayers"), dict)
+                 and "Group" in v["Metadata"]["SamLayers"]]
+    assert len(layers) >= len(generated)
+    before = set(samcheck.lint(template))
+    after = set(samcheck.lint(out))
+    if case.name == "no_transform":  # the warning the transform gives is cfn-lint's E3038
+        after = {e for e in after if not e.startswith("E3038 ")}
+    assert sorted(after - before) == []

@@ -6,7 +6,7 @@ from typing import TYPE_CHECKING, Callable, Optional
 
 import click
 
-from sam_layers.cli._app import cli, warn
+from sam_layers.cli._app import EXIT_FINDINGS, cli, warn
 from sam_layers.errors import ToolError
 
 if TYPE_CHECKING:
@@ -49,7 +49,7 @@ def build(template: Optional[Path], use_container: bool, no_sam: bool, frozen: b
     """
     from sam_layers.installer import default_installer
     from sam_layers.project import ensure_lock, find_template, write_outputs
-    from sam_layers.samcli import build_parameters, find_config, run_sam_build
+    from sam_layers.samcli import build_parameters, find_config
 
     path = find_template(template)
     config = None if no_sam else find_config(path.parent, config_file)
@@ -71,8 +71,20 @@ def build(template: Optional[Path], use_container: bool, no_sam: bool, frozen: b
 
     if no_sam:
         _build_zips(project, jobs, installer, log if verbose else None)
-        return
-    run = run_sam_build(project.generated_template, project.template_dir, config=config,
+    else:
+        _run_sam(project, config, config_env, use_container, sam_args)
+    if not no_verify:
+        from sam_layers.cli.verify import verify_project
+
+        if not verify_project(project):
+            sys.exit(EXIT_FINDINGS)
+
+
+def _run_sam(project: Project, config: Optional[Path], config_env: Optional[str],
+             use_container: bool, sam_args: tuple[str, ...]) -> None:
+    from sam_layers.samcli import run_sam_build
+
+    run = run_sam_build(project.generated_template.resolve(), project.template_dir, config=config,
                         config_env=config_env, use_container=use_container, extra=sam_args,
                         echo=click.echo)
     if run.exit_code != 0:

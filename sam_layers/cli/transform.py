@@ -27,18 +27,21 @@ def transform(template: Optional[Path], output: Optional[Path], check: Optional[
     One AWS::Serverless::LayerVersion per (group, runtime, architecture) some function
     needs, attached to each function's Layers in group order. Comments, key order, quoting
     and short-form tags are kept; transforming the output again changes nothing. The layers'
-    build folders are written to .sam-layers/ beside the output, so `sam build -t OUT` works.
+    build folders are written to .sam-layers/ beside the output, so `sam build -t OUT` works;
+    with a sam-layers.lock beside the template they hold its pins (and the layers' Lock hash
+    follows them). The transform itself never resolves: run `sam-layers lock` for that.
 
     \b
     Examples:
       sam-layers transform -t template.yaml -o build/template.yaml
       sam-layers transform --check build/template.yaml    # in CI: is it up to date?
     """
-    from sam_layers.project import find_template, write_outputs
+    from sam_layers.project import find_template, read_project_lock, write_outputs
     from sam_layers.transform import TransformOptions, transform_file
 
     path = find_template(template)
-    options = TransformOptions(container=use_container)
+    lock = read_project_lock(path)
+    options = TransformOptions(container=use_container, lock=lock)
     if check is not None and output is not None:
         raise click.UsageError("use either -o or --check")
     target = check or output
@@ -59,7 +62,7 @@ def transform(template: Optional[Path], output: Optional[Path], check: Optional[
             sys.exit(EXIT_FINDINGS)
         click.echo(f"{check} is up to date", err=True)
         return
-    write_outputs(result, output)
+    write_outputs(result, output, lock)
     if output is None:
         click.echo(result.text, nl=False)
     else:

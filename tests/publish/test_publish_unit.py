@@ -15,6 +15,7 @@ from sam_layers.publish import (
     Grant,
     PublishItem,
     PublishOptions,
+    default_client_factory,
     default_description,
     describe_error,
     grants,
@@ -47,6 +48,7 @@ def never_called(service: str, region: str) -> Any:
     (variant(group="ML"), "My Team.App", "my-team-app-ml"),
     (variant(), "--weird__", "weird__-data"),
     (variant(layer_name="SharedPandas"), "orders", "SharedPandas"),
+    (variant(layer_name="SharedPandas", suffix="arm64"), "orders", "SharedPandas-arm64"),
     (variant(group="Web"), "", "web"),
 ])
 def test_published_layer_name(v: LayerVariant, prefix: str, expected: str) -> None:
@@ -65,8 +67,9 @@ def test_layer_name_with_an_intrinsic_cannot_be_published() -> None:
     with pytest.raises(BadInput) as err:
         published_layer_name(variant(layer_name="${AWS::StackName}-data"), "orders")
     assert str(err.value) == (
-        "group Data: LayerName '${AWS::StackName}-data' cannot be published as is: use 1-140 "
-        "letters, digits, '-' or '_' (no intrinsic functions), or drop it and use --name-prefix")
+        "group Data: LayerName '${AWS::StackName}-data' cannot be published as "
+        "'${AWS::StackName}-data': use 1-140 letters, digits, '-' or '_' in all (no intrinsic "
+        "functions), or drop it and use --name-prefix")
 
 
 def test_items_for_variants_point_at_the_built_zips(tmp_path: Path) -> None:
@@ -169,3 +172,20 @@ def test_describe_error_reads_json_and_xml_error_bodies() -> None:
         "PutParameter")
     assert describe_error(json_error) == "PublishLayerVersion: AccessDeniedException: no"
     assert describe_error(xml_error) == "PutParameter: AccessDenied: User: u is not authorized"
+
+
+def test_default_clients_retry_throttling_unless_the_user_chose(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    empty = tmp_path / "config"
+    empty.write_text("")
+    monkeypatch.setenv("AWS_CONFIG_FILE", str(empty))
+    monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", str(empty))
+    for name in ("AWS_PROFILE", "AWS_RETRY_MODE", "AWS_MAX_ATTEMPTS"):
+        monkeypatch.delenv(name, raising=False)
+    ours = default_client_factory(retry_mode="adaptive", max_attempts=7)("lambda", "eu-west-1")
+    assert ours.meta.config.retries == {"mode": "adaptive", "total_max_attempts": 7}
+    assert ours.meta.region_name == "eu-west-1"
+
+    monkeypatch.setenv("AWS_MAX_ATTEMPTS", "3")
+    theirs = default_client_factory()("lambda", "eu-west-1")
+    assert theirs.meta.config.retries["total_max_attempts"] == 3  # botocore read the env
