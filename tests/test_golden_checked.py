@@ -15,19 +15,8 @@ CASE_DIRS = sorted(p for p in CASES.iterdir() if p.is_dir() and not p.name.start
 
 pytestmark = pytest.mark.integration
 
-_NOT_COMMITTED = "the expected output is not in git: .gitignore's build/ and .sam-layers/ patterns match it"
 # Problems the transform's owner has been told about; strict, so a fix shows up as XPASS.
-KNOWN: Dict[str, Dict[str, str]] = {
-    "translates": {
-        "output_elsewhere": _NOT_COMMITTED,
-        "work_dir_named": _NOT_COMMITTED,
-    },
-    "lints": {
-        "output_elsewhere": _NOT_COMMITTED,
-        "work_dir_named": _NOT_COMMITTED,
-        "stale_layers": "DataLayer is dropped as stale but Fn keeps !Ref DataLayer (E1020: dangling Ref)",
-    },
-}
+KNOWN: Dict[str, Dict[str, str]] = {"translates": {}, "lints": {}}
 
 # SAM's generated logical ids end in a hash of their properties (Versions, LayerVersions): a layer
 # added to a function changes it, the finding stays the same.
