@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from pathlib import Path
 from typing import Any, Dict
 
@@ -182,3 +183,10 @@ def test_canonical_drops_hashes_of_the_named_types_only() -> None:
         }
     }
     assert "FnVersion\"" in samcheck.canonical(translated, unhash=["AWS::Lambda::Version"])
+
+
+@pytest.mark.integration
+def test_lint_leaves_the_environment_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    samcheck.lint(LINT_TEMPLATE.format(memory=256))
+    assert "AWS_DEFAULT_REGION" not in os.environ

@@ -262,9 +262,9 @@ def lint(template: Union[str, Path, Dict[str, Any]], *, region: str = REGION) ->
 
     ``template`` is a path, template text (YAML or JSON), or an already translated dict. A SAM
     template is translated by cfn-lint itself (with its own S3 placeholders) before its rules run,
-    so both raw SAM and translated CloudFormation can be given. Note: importing cfn-lint sets
-    ``AWS_DEFAULT_REGION`` in ``os.environ`` while it translates, and relaxes samtranslator's
-    ``Condition`` type check for the whole process.
+    so both raw SAM and translated CloudFormation can be given. cfn-lint sets ``AWS_DEFAULT_REGION``
+    while it translates (restored here), and importing it relaxes samtranslator's check that a
+    resource's ``Condition`` is a string, for the whole process.
     """
     from cfnlint.api import ManualArgs, lint as cfn_lint  # type: ignore[import-untyped]
 
@@ -274,7 +274,14 @@ def lint(template: Union[str, Path, Dict[str, Any]], *, region: str = REGION) ->
         text = json.dumps(template)
     else:
         text = template
-    matches = cfn_lint(text, config=ManualArgs(regions=[region]))
+    saved = os.environ.get("AWS_DEFAULT_REGION")
+    try:
+        matches = cfn_lint(text, config=ManualArgs(regions=[region]))
+    finally:  # cfn-lint sets it for samtranslator and leaves it set
+        if saved is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = saved
     found: List[str] = []
     for match in matches:
         rule_id = str(match.rule.id)
