@@ -2,7 +2,9 @@
 
 For each template: what translated before still translates after; every eligible function got the
 Web layer (or the transform refused with a problem naming it, for a reason that holds); nothing
-else in the translated CloudFormation changed; a second transform gives the same bytes.
+else in the translated CloudFormation changed; a second transform gives the same bytes. Three
+variants: the templates as they are (80 eligible functions), with every runtime made Python (623,
+and -o in another folder), and that written as JSON.
 """
 
 from __future__ import annotations
@@ -126,6 +128,9 @@ KNOWN: Dict[str, str] = {
         "Architectures: !Ref ... on a Python function: the transform leaves it without its Default "
         "layer and says nothing (no warning, no BadInput)"
     ),
+}
+KNOWN_ELSEWHERE: Dict[str, str] = {
+    **KNOWN,
     "graphqlapi_function_datasource_property.yaml": _GRAPHQL_PATHS,
     "graphqlapi_multiple_none_datasource_functions.yaml": _GRAPHQL_PATHS,
 }
@@ -138,16 +143,22 @@ def _params(known: Dict[str, str]) -> List[Any]:
     ]
 
 
-@pytest.mark.parametrize("path", _params(KNOWN))
+@pytest.mark.parametrize("path", _params(KNOWN_ELSEWHERE))
 def test_transform_corpus_template_as_python(path: Path, tmp_path: Path) -> None:
     """The same with every function's runtime made Python (623 eligible functions), and -o elsewhere."""
     _check_transform(path, tmp_path, pythonise=True, elsewhere=True)
 
 
-def _check_transform(path: Path, tmp_path: Path, *, pythonise: bool, elsewhere: bool) -> None:
+@pytest.mark.parametrize("path", _params(KNOWN))
+def test_transform_corpus_template_as_json(path: Path, tmp_path: Path) -> None:
+    """The Python variant written as JSON: the output is JSON too, with the same checks."""
+    _check_transform(path, tmp_path, pythonise=True, elsewhere=False, as_json=True)
+
+
+def _check_transform(path: Path, tmp_path: Path, *, pythonise: bool, elsewhere: bool, as_json: bool = False) -> None:
     region = corpus.region_for(path)
-    source = tmp_path / path.name
-    corpus.add_sam_layers(path, source, SAM_LAYERS, pythonise=pythonise)
+    source = tmp_path / (path.stem + ".json" if as_json else path.name)
+    corpus.add_sam_layers(path, source, SAM_LAYERS, pythonise=pythonise, as_json=as_json)
     template = samcheck.load_sam(source)
     eligible = corpus.eligible_functions(template)
     try:
@@ -165,7 +176,9 @@ def _check_transform(path: Path, tmp_path: Path, *, pythonise: bool, elsewhere: 
     assert source.read_bytes() == input_bytes, "the input file was modified"
     assert all(isinstance(w, Problem) for w in result.warnings)
 
-    once = tmp_path / ("once" + path.suffix)
+    if as_json:
+        json.loads(result.text)  # the same format as the input
+    once = tmp_path / ("once" + source.suffix)
     once.write_text(result.text, encoding="utf-8")
     # A second transform is a no-op, byte for byte.
     assert transform_file(once).text == result.text
@@ -229,7 +242,7 @@ def _check_transform(path: Path, tmp_path: Path, *, pythonise: bool, elsewhere: 
     if elsewhere:
         # Written to another folder, the relative paths are rewritten to the same files: the same
         # S3 placeholders (they follow the target), so the same CloudFormation.
-        output = tmp_path / "out" / ("template" + path.suffix)
+        output = tmp_path / "out" / ("template" + source.suffix)
         output.parent.mkdir()
         moved = transform_file(source, output)
         output.write_text(moved.text, encoding="utf-8")

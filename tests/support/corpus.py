@@ -131,18 +131,30 @@ def _round_trip_yaml() -> Any:
     return yaml
 
 
-def add_sam_layers(src: Path, dst: Path, sam_layers: Dict[str, Any], *, pythonise: bool = False) -> None:
+def add_sam_layers(
+    src: Path, dst: Path, sam_layers: Dict[str, Any], *, pythonise: bool = False, as_json: bool = False
+) -> None:
     """Copy ``src`` to ``dst`` with ``sam_layers`` as its top-level ``Metadata.SamLayers``.
 
     A round trip (ruamel.yaml for YAML, json for JSON) keeps short-form tags and key order. A
     template without ``Transform`` (most of aws-sam-translator's inputs) gets the SAM one, as every
     real SAM template has it. ``pythonise`` turns every other string runtime of the functions into
     a supported Python (see :func:`_pythonise`), so the corpus' Layers, Globals, ``Fn::If`` and
-    five-layer cases meet the transform.
+    five-layer cases meet the transform. ``as_json`` writes the template as JSON (intrinsics in
+    their long form), whatever ``src`` is.
     """
     import json
 
     text = src.read_text(encoding="utf-8")
+    if as_json:
+        from tests.support.samcheck import load_sam_text
+
+        plain = load_sam_text(text, name=str(src))
+        _merge(plain, sam_layers)
+        if pythonise:
+            _pythonise(plain)
+        dst.write_text(json.dumps(plain, indent=2, default=str) + "\n", encoding="utf-8")
+        return
     if src.suffix == ".json":
         data = json.loads(text)
         _merge(data, sam_layers)
