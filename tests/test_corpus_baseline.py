@@ -8,10 +8,12 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from packaging.version import Version
 
 from tests.support import corpus, samcheck
 
 FILES = corpus.corpus_files()
+BASELINE = Version("1.110.0")  # the corpus README: all 544 translate with this one
 WEB = {"Groups": {"Web": {"Packages": ["requests>=2.32"]}}, "Default": ["Web"]}
 
 pytestmark = [
@@ -27,7 +29,14 @@ def test_corpus_is_complete() -> None:
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_translates_offline(path: Path, tmp_path: Path) -> None:
     region = corpus.region_for(path)
-    plain = samcheck.translate(samcheck.load_sam(path), base_dir=path.parent, region=region)
+    try:
+        plain = samcheck.translate(samcheck.load_sam(path), base_dir=path.parent, region=region)
+    except samcheck.TranslationFailed as exc:
+        if samcheck.translator_version() < BASELINE:
+            # Python 3.9 gets at most 1.107: newer SAM features are unknown to it.
+            pytest.xfail(f"aws-sam-translator {samcheck.translator_version()} predates the corpus "
+                         f"baseline {BASELINE}: {exc.messages}")
+        raise
     copy = tmp_path / path.name
     corpus.add_sam_layers(path, copy, WEB)
     # base_dir: the copy stands for the original, so its local paths get the original's placeholders.

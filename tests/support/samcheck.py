@@ -27,7 +27,10 @@ import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, Iterable, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 REGION = "us-east-1"
 PLACEHOLDER_BUCKET = "sam-layers-package"
@@ -255,6 +258,14 @@ def canonical(translated: Dict[str, Any], *, unhash: Iterable[str] = TIME_HASHED
     for old, new in renames.items():
         text = re.sub(r"\b" + re.escape(old) + r"\b", new, text)
     return text
+
+
+def translator_version() -> "Version":
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    return Version(version("aws-sam-translator"))
 
 
 def lint(template: Union[str, Path, Dict[str, Any]], *, region: str = REGION) -> List[str]:
