@@ -18,6 +18,7 @@ venv: $(BIN)/.installed
 
 typecheck: venv
 	$(BIN)/mypy
+	$(BIN)/ruff check --quiet --select F sam_layers tests benchmarks
 
 test: venv typecheck
 	SAM_LAYERS_CACHE_DIR=$(CURDIR)/.cache/sam-layers $(BIN)/pytest

@@ -10,10 +10,8 @@ warm rebuild of a whole project a fraction of a second.
 from __future__ import annotations
 
 import json
-import os
 import shutil
 import time
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional, Sequence, TypeVar
@@ -25,7 +23,7 @@ from sam_layers.lockfile import LockedVariant, LockFile, stale_keys
 from sam_layers.platforms import LAYER_PYTHON_DIR
 from sam_layers.slim import SlimOptions, slim
 from sam_layers.spec import LayerSpec
-from sam_layers.zipper import write_zip
+from sam_layers.uptodate import tree_fingerprint
 
 T = TypeVar("T")
 Log = Callable[[str], None]
@@ -64,15 +62,6 @@ def _stamp_path(dest: Path) -> Path:
     return dest.parent / f".{dest.name or 'layer'}.sam-layers.json"
 
 
-def _tree_fingerprint(root: Path) -> tuple[int, int]:
-    count = total = 0
-    for dirpath, _dirs, files in os.walk(root):
-        for name in files:
-            count += 1
-            total += os.lstat(os.path.join(dirpath, name)).st_size
-    return count, total
-
-
 def _is_up_to_date(dest: Path, zip_path: Optional[Path], cache_key: str) -> Optional[dict[str, object]]:
     try:
         stamp = json.loads(_stamp_path(dest).read_text(encoding="utf-8"))
@@ -83,7 +72,7 @@ def _is_up_to_date(dest: Path, zip_path: Optional[Path], cache_key: str) -> Opti
     python_dir = dest / LAYER_PYTHON_DIR
     if not python_dir.is_dir():
         return None
-    if [stamp.get("files"), stamp.get("unzipped_bytes")] != list(_tree_fingerprint(python_dir)):
+    if [stamp.get("files"), stamp.get("unzipped_bytes")] != list(tree_fingerprint(python_dir)):
         return None
     if zip_path is not None:
         try:
@@ -105,7 +94,7 @@ def _fill_entry(locked: LockedVariant, installer: Installer, slim_options: SlimO
         installed = time.perf_counter()
         result = slim(python_dir, slim_options, log=log)
         slimmed = time.perf_counter()
-        files, _ = _tree_fingerprint(python_dir)
+        files, _ = tree_fingerprint(python_dir)
         return {
             "key": locked.key, "lock_digest": locked.digest,
             "raw_bytes": result.bytes_before, "unzipped_bytes": result.bytes_after,
@@ -159,6 +148,8 @@ def build_layer(spec: LayerSpec, locked: LockedVariant, dest_python_parent_dir: 
     }
     if zip_path is not None:
         if not entry.zip_path.is_file():
+            from sam_layers.zipper import write_zip
+
             # Zipped on first demand only: the sam build hook never needs it. write_zip is
             # atomic and deterministic, so concurrent builds of one key cannot corrupt it.
             write_zip(entry.python_dir, entry.zip_path)
@@ -215,7 +206,28 @@ def build_layers(items: Sequence[tuple[LayerSpec, LockedVariant]], out_root: Pat
             progress(spec, "done", result)
         return result
 
-    return _run_all(items, one, jobs)
+    # Intact, up-to-date outputs first and in this thread: a warm rebuild starts no threads.
+    pending = []
+    done: dict[int, BuildResult] = {}
+    for index, item in enumerate(items):
+        spec, locked = item
+        name = spec.logical_id or spec.key.replace("/", "-")
+        key = cache_key_for(locked, slim_options, inst.name)
+        stamp = _is_up_to_date(out_root / name, out_root / f"{name}.zip", key)
+        if stamp is None or locked.key != spec.key or locked.input_hash != spec.input_hash:
+            pending.append((index, item))
+            continue
+        if progress:
+            progress(spec, "start", None)
+        started = time.perf_counter()
+        done[index] = _result(spec, locked, out_root / name, out_root / f"{name}.zip", stamp, key,
+                              True, True, started)
+        if progress:
+            progress(spec, "done", done[index])
+    built = _run_all([item for _, item in pending], one, jobs)
+    for (index, _), result in zip(pending, built):
+        done[index] = result
+    return [done[i] for i in range(len(items))]
 
 
 def _run_all(items: Sequence[tuple[LayerSpec, LockedVariant]],
@@ -228,6 +240,8 @@ def _run_all(items: Sequence[tuple[LayerSpec, LockedVariant]],
             except SamLayersError as exc:
                 outcomes.append(exc)
     else:
+        from concurrent.futures import ThreadPoolExecutor  # not imported on warm no-op paths
+
         with ThreadPoolExecutor(max_workers=jobs) as pool:
             futures = [pool.submit(one, item) for item in items]
             outcomes = []
@@ -260,6 +274,8 @@ def lock_specs(specs: Sequence[LayerSpec], existing: Optional[LockFile],
     unique = list({s.key: s for s in to_resolve}.values())
     outcomes: list[object] = []
     if unique:
+        from concurrent.futures import ThreadPoolExecutor
+
         with ThreadPoolExecutor(max_workers=max(1, jobs)) as pool:
             futures = [pool.submit(inst.resolve, s) for s in unique]
             for fut in futures:

@@ -14,6 +14,7 @@ import json
 import os
 import shutil
 import tempfile
+import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Mapping, Optional
@@ -22,6 +23,9 @@ from sam_layers import __version__
 
 CACHE_FORMAT = "1"
 ENTRY_FILE = "entry.json"
+# A temp folder this old belongs to a build that was killed (builds take seconds, not hours);
+# younger ones may be another process's build in progress (`sam build --parallel`).
+STALE_TEMP_SECONDS = 6 * 3600
 
 
 def cache_root(env: Optional[Mapping[str, str]] = None) -> Path:
@@ -74,6 +78,7 @@ class LayerCache:
     def put(self, key: str, fill: Callable[[Path], Mapping[str, Any]]) -> CacheEntry:
         """Build an entry with ``fill(tmp_dir) -> meta`` and publish it by one rename."""
         self.layers_dir.mkdir(parents=True, exist_ok=True)
+        self.clean_temp()
         tmp = Path(tempfile.mkdtemp(prefix=f".tmp-{key[:12]}-", dir=self.layers_dir))
         try:
             meta = dict(fill(tmp))
@@ -95,12 +100,17 @@ class LayerCache:
             raise
         return CacheEntry(key=key, path=final, meta=meta)
 
-    def clean_temp(self) -> None:
+    def clean_temp(self, older_than: float = STALE_TEMP_SECONDS) -> None:
         """Remove temp folders left by builds that were killed."""
         if not self.layers_dir.is_dir():
             return
+        now = time.time()
         for child in self.layers_dir.iterdir():
-            if child.name.startswith(".tmp-"):
+            try:
+                old = now - child.stat().st_mtime > older_than
+            except OSError:
+                continue
+            if child.name.startswith(".tmp-") and old:
                 shutil.rmtree(child, ignore_errors=True)
 
 
@@ -125,6 +135,11 @@ def link_or_copy_tree(src: Path, dst: Path) -> None:
 def link_or_copy_file(src: Path, dst: Path) -> None:
     """Place ``src`` at ``dst`` atomically (a link or copy under a temp name, then rename)."""
     dst.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        if os.path.samefile(src, dst):
+            return  # already that file (rename() between two links of one inode does nothing)
+    except OSError:
+        pass
     tmp = dst.with_name(f".{dst.name}.{os.getpid()}.tmp")
     if os.path.lexists(tmp):
         os.unlink(tmp)

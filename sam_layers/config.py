@@ -53,6 +53,7 @@ class GroupConfig:
     # Paths as written in the template, relative to it (rewritten when output moves).
     paths: Mapping[str, str] = field(default_factory=dict)
     external: Optional[str] = None  # the Arn, Ssm parameter name or Managed layer name
+    files: tuple[Path, ...] = ()  # every file its requirements were read from
 
     @property
     def is_external(self) -> bool:
@@ -75,6 +76,11 @@ class Config:
     @property
     def names(self) -> tuple[str, ...]:
         return tuple(self.groups)
+
+    @property
+    def files(self) -> tuple[Path, ...]:
+        """Every file the groups were read from (pyproject.toml, requirements files)."""
+        return tuple(dict.fromkeys(f for g in self.groups.values() for f in g.files))
 
 
 EMPTY = Config(groups={})
@@ -271,7 +277,8 @@ def _read_group(name: str, body: Any, parent: Any, template_path: Path,
     requirements = tuple(normalize_requirement(r) for r in collected.requirements)
     explicit = frozenset(canonicalize_name(Requirement(r).name) for r in requirements)
     return GroupConfig(name=name, source=source, requirements=requirements, explicit=explicit,
-                       layer_name=layer_name, license_info=license_info, paths=paths)
+                       layer_name=layer_name, license_info=license_info, paths=paths,
+                       files=tuple(collected.files))
 
 
 def _read_external(name: str, source: str, body: Mapping[str, Any], display: str, where: str,

@@ -5,7 +5,9 @@ from __future__ import annotations
 import os
 import tempfile
 from pathlib import Path
-from typing import Union
+from typing import Optional, Union
+
+TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 
 
 def atomic_write(path: Path, data: Union[str, bytes]) -> None:
@@ -36,3 +38,15 @@ def write_if_changed(path: Path, data: Union[str, bytes]) -> bool:
         pass
     atomic_write(path, payload)
     return True
+
+
+def find_template(template: Optional[Path]) -> Path:
+    """``-t`` as given, else the template SAM would pick in the current folder."""
+    from sam_layers.errors import BadInput, Problem
+
+    if template is not None:
+        return template
+    for name in TEMPLATE_NAMES:
+        if Path(name).exists():
+            return Path(name)
+    raise BadInput(Problem("no template.yaml here; pass the SAM template with -t"))

@@ -12,7 +12,6 @@ package without a usable wheel is a :class:`BadInput` naming the package and the
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import os
 import re
@@ -23,17 +22,17 @@ import tempfile
 from pathlib import Path
 from typing import Callable, Mapping, Optional, Protocol, Sequence
 
+from packaging.tags import Tag
 from packaging.utils import canonicalize_name, parse_wheel_filename
 
+from sam_layers._compat import tomllib
 from sam_layers.errors import BadInput, Problem, ToolError
 from sam_layers.lockfile import LockedFile, LockedPackage, LockedVariant, requirements_txt
-from sam_layers.platforms import RUNTIME_PROVIDED, Target, pip_platforms, uv_python_platform
+from sam_layers.platforms import (
+    RUNTIME_PROVIDED, Target, pip_platforms, supported_tags, uv_python_platform,
+    uv_python_platform_ceiling,
+)
 from sam_layers.spec import LayerSpec
-
-if sys.version_info >= (3, 11):
-    import tomllib
-else:  # pragma: no cover
-    import tomli as tomllib  # type: ignore[import-not-found,no-redef,unused-ignore]
 
 Runner = Callable[[Sequence[str], Mapping[str, str]], "subprocess.CompletedProcess[str]"]
 CommandLog = Callable[[str], None]
@@ -59,11 +58,11 @@ def _run(cmd: Sequence[str], env: Mapping[str, str]) -> "subprocess.CompletedPro
 
 
 def _key_lines(stderr: str) -> str:
-    """The lines of a tool's error output that say what happened, joined into one."""
-    picked = [line.strip() for line in stderr.splitlines()
-              if line.strip().lower().startswith(("error", "cause", "caused by", "hint"))]
-    if not picked:
-        picked = [line.strip() for line in stderr.splitlines() if line.strip()][-2:]
+    """What a tool's error output says happened: its error line and its root cause, as one line."""
+    lines = [line.strip() for line in stderr.splitlines() if line.strip()]
+    errors = [ln for ln in lines if ln.lower().startswith("error")]
+    causes = [ln for ln in lines if ln.lower().startswith(("cause", "caused by"))]
+    picked = errors[:1] + causes[-1:] if errors or causes else lines[-2:]
     text = " | ".join(picked)
     return text if len(text) <= 600 else text[:597] + "..."
 
@@ -75,6 +74,9 @@ def _wrap_failure(tool: str, action: str, stderr: str, where: str) -> Exception:
     if any(m in low for m in _DISK_MARKERS):
         return ToolError(f"{where}: disk full while {action} ({tool}: {key}); free some space "
                          "(the package cache lives in UV_CACHE_DIR / the user cache folder)")
+    if any(m in low for m in _NETWORK_MARKERS):
+        return ToolError(f"{where}: cannot reach the package index while {action} ({tool}: {key}); "
+                         "check the network and the index settings (UV_INDEX_URL, pip.conf)")
     if "no solution found" in low or "resolutionimpossible" in low or "conflicting dependencies" in low:
         return BadInput(Problem(f"the group's requirements cannot be resolved together "
                                 f"({tool}: {key}); loosen or change the conflicting pins",
@@ -82,9 +84,6 @@ def _wrap_failure(tool: str, action: str, stderr: str, where: str) -> Exception:
     if "hash mismatch" in low or "hashes do not match" in low or "do not match the hashes" in low:
         return BadInput(Problem(f"a downloaded file does not match the hash in sam-layers.lock "
                                 f"({tool}: {key}); run `sam-layers lock` to re-lock", where=where))
-    if any(m in low for m in _NETWORK_MARKERS):
-        return ToolError(f"{where}: cannot reach the package index while {action} ({tool}: {key}); "
-                         "check the network and the index settings (UV_INDEX_URL, pip.conf)")
     return ToolError(f"{where}: {tool} failed while {action}: {key}")
 
 
@@ -115,6 +114,8 @@ def find_uv() -> Optional[list[str]]:
     on_path = shutil.which("uv")
     if on_path:
         return [on_path]
+    import importlib.util
+
     if importlib.util.find_spec("uv") is not None:
         return [sys.executable, "-m", "uv"]
     return None
@@ -187,9 +188,12 @@ class UvInstaller:
     # --- resolving -------------------------------------------------------------------------
 
     def _compile(self, spec: LayerSpec, tmp: Path, no_binary: Sequence[str],
-                 platform: Optional[str] = None) -> "subprocess.CompletedProcess[str]":
+                 platform: Optional[str] = None, constraints: Sequence[str] = (),
+                 requirements: Optional[Sequence[str]] = None,
+                 no_deps: bool = False) -> "subprocess.CompletedProcess[str]":
         req = tmp / "requirements.in"
-        req.write_text("\n".join(spec.requirements) + "\n", encoding="utf-8")
+        req.write_text("\n".join(spec.requirements if requirements is None else requirements) + "\n",
+                       encoding="utf-8")
         excludes = tmp / "excludes.txt"
         excludes.write_text("\n".join(_excluded(spec)) + "\n", encoding="utf-8")
         args = ["pip", "compile", str(req), "--format", "pylock.toml", "-o", str(tmp / "pylock.toml"),
@@ -197,28 +201,78 @@ class UvInstaller:
                 *self._target_args(spec.target, platform), "--only-binary", ":all:"]
         for name in no_binary:
             args += ["--no-binary", name]
+        if constraints:
+            (tmp / "constraints.txt").write_text("\n".join(constraints) + "\n", encoding="utf-8")
+            args += ["-c", str(tmp / "constraints.txt")]
+        if no_deps:
+            args.append("--no-deps")
         return self._call(args)
 
     def resolve(self, spec: LayerSpec) -> LockedVariant:
-        no_binary: list[str] = []
         with tempfile.TemporaryDirectory(prefix="sam-layers-lock-") as tmp_name:
             tmp = Path(tmp_name)
-            while True:
-                proc = self._compile(spec, tmp, no_binary)
-                if proc.returncode == 0:
-                    break
-                match = _NO_WHEEL.search(proc.stderr) or _NO_WHEEL_CAUSE.search(proc.stderr)
-                name = match.group(1) if match else None
-                if name is None or name in no_binary:
-                    raise _wrap_failure("uv", f"resolving {spec.key}", proc.stderr, spec.key)
-                self._explain_newer_glibc(spec, name, tmp)
-                no_binary.append(name)
-            data = tomllib.loads((tmp / "pylock.toml").read_text(encoding="utf-8"))
-            packages = [_package_from_pylock(p) for p in data.get("packages", ())]
+            packages: Optional[list[LockedPackage]] = None
+            ceiling = uv_python_platform_ceiling(spec.target)
+            if ceiling != uv_python_platform(spec.target):
+                packages = self._resolve_at_ceiling(spec, tmp / "ceiling", ceiling)
+            if packages is None:
+                packages = self._resolve_at_floor(spec, tmp)
             for pkg in packages:
                 if pkg.built_on_host:
                     self._check_pure_sdist(spec, pkg, tmp)
         return _variant(spec, packages)
+
+    def _resolve_at_ceiling(self, spec: LayerSpec, tmp: Path,
+                            platform: str) -> Optional[list[LockedPackage]]:
+        """Resolve at the uv level above the target's glibc; None unless every pick fits the target.
+
+        A pick with no wheel for the target (numpy 2.4 needs glibc 2.27; AL2 has 2.26) is capped
+        at the newest version that has one (found at the floor level) and the group re-resolved,
+        so pandas 3 (manylinux_2_24) still resolves for python3.11, with numpy 2.2.
+        """
+        tmp.mkdir()
+        constraints: list[str] = []
+        for _ in range(4):
+            proc = self._compile(spec, tmp, (), platform=platform, constraints=constraints)
+            if proc.returncode != 0:
+                if "no solution found" not in proc.stderr.lower():
+                    raise _wrap_failure("uv", f"resolving {spec.key}", proc.stderr, spec.key)
+                return None  # the floor resolution says why (or finds an older set)
+            packages = _read_pylock(tmp)
+            misfits = _misfits(packages, spec.target)
+            if not misfits:
+                return _only_compatible(packages, spec.target)
+            for name in misfits:
+                cap = self._newest_fitting(spec, tmp / f"cap-{name}", name)
+                if cap is None:
+                    return None
+                constraints.append(f"{name}<={cap}")
+        return None
+
+    def _newest_fitting(self, spec: LayerSpec, tmp: Path, name: str) -> Optional[str]:
+        tmp.mkdir(exist_ok=True)
+        proc = self._compile(spec, tmp, (), requirements=[name], no_deps=True)
+        if proc.returncode != 0:
+            return None
+        found = [p.version for p in _read_pylock(tmp) if canonicalize_name(p.name) == canonicalize_name(name)]
+        return found[0] if found else None
+
+    def _resolve_at_floor(self, spec: LayerSpec, tmp: Path) -> list[LockedPackage]:
+        """Resolve at the newest uv level within the target's glibc, building pure sdists if needed."""
+        no_binary: list[str] = []
+        while True:
+            proc = self._compile(spec, tmp, no_binary)
+            if proc.returncode == 0:
+                break
+            match = _NO_WHEEL.search(proc.stderr) or _NO_WHEEL_CAUSE.search(proc.stderr)
+            name = match.group(1) if match else None
+            if name is None or name in no_binary:
+                raise _wrap_failure("uv", f"resolving {spec.key}", proc.stderr, spec.key)
+            self._explain_newer_glibc(spec, name, tmp)
+            no_binary.append(name)
+        packages = _only_compatible(_read_pylock(tmp), spec.target)
+        assert packages is not None  # uv resolved within the target's glibc
+        return packages
 
     def _explain_newer_glibc(self, spec: LayerSpec, name: str, tmp: Path) -> None:
         """Raise when the package has wheels, but only for a newer glibc than the runtime's OS."""
@@ -233,8 +287,14 @@ class UvInstaller:
         for raw in data.get("packages", ()):
             if canonicalize_name(str(raw["name"])) != wanted:
                 continue
-            levels = sorted({_manylinux_level(w.name) for w in _package_from_pylock(raw).wheels} - {""})
+            levels = sorted({_manylinux_level(w.name) for w in _package_from_pylock(raw).wheels} - {""})[:1]
             info = spec.target.runtime_info
+            if levels and _glibc_of_level(levels[0]) <= info.glibc:
+                raise BadInput(Problem(
+                    f"package {name} {raw['version']} has {levels[0]} wheels, which "
+                    f"{_target_text(spec.target)} accepts, but not together with the rest of the "
+                    f"group; pin {name} to a version that ships manylinux2014 wheels",
+                    where=spec.key))
             raise BadInput(Problem(
                 f"package {name} {raw['version']} has wheels only for a newer glibc "
                 f"({', '.join(levels) or 'manylinux'}) than {_target_text(spec.target)}; pin an "
@@ -289,8 +349,11 @@ class UvInstaller:
         with tempfile.TemporaryDirectory(prefix="sam-layers-install-") as tmp_name:
             req = Path(tmp_name) / "requirements.txt"
             req.write_text(requirements_txt(locked), encoding="utf-8")
+            # At the ceiling so wheels between uv's levels install; the hashes keep uv to the
+            # locked wheels, which all fit the target.
             args = ["pip", "install", "-r", str(req), "--target", str(target_dir),
-                    "--require-hashes", "--no-deps", "--quiet", *self._target_args(target),
+                    "--require-hashes", "--no-deps", "--quiet",
+                    *self._target_args(target, uv_python_platform_ceiling(target)),
                     "--only-binary", ":all:", "--link-mode", self.link_mode(target_dir)]
             for pkg in locked.packages:
                 if pkg.built_on_host:
@@ -309,12 +372,56 @@ class UvInstaller:
 
 
 def _manylinux_level(wheel_name: str) -> str:
+    """The lowest manylinux level a wheel's tags name: the glibc it needs (``manylinux_2_27``)."""
     try:
         _, _, _, tags = parse_wheel_filename(wheel_name)
     except ValueError:
         return ""
-    levels = sorted({t.platform.rsplit("_", 1)[0] for t in tags if t.platform.startswith("manylinux_")})
-    return levels[-1] if levels else ""
+    levels = sorted({(int(m.group(1)), int(m.group(2))) for t in tags
+                     for m in [re.match(r"manylinux_(\d+)_(\d+)_", t.platform)] if m})
+    return f"manylinux_{levels[0][0]}_{levels[0][1]}" if levels else ""
+
+
+def _glibc_of_level(level: str) -> tuple[int, int]:
+    major, minor = level[len("manylinux_"):].split("_")[:2]
+    return int(major), int(minor)
+
+
+def _read_pylock(folder: Path) -> list[LockedPackage]:
+    data = tomllib.loads((folder / "pylock.toml").read_text(encoding="utf-8"))
+    return [_package_from_pylock(p) for p in data.get("packages", ())]
+
+
+def _misfits(packages: Sequence[LockedPackage], target: Target) -> list[str]:
+    accepted = set(supported_tags(target))
+    out = []
+    for pkg in packages:
+        if pkg.wheels and not any(_fits(w.name, accepted) for w in pkg.wheels):
+            out.append(pkg.name)
+    return out
+
+
+def _fits(wheel_name: str, accepted: set[Tag]) -> bool:
+    try:
+        tags = parse_wheel_filename(wheel_name)[3]
+    except ValueError:
+        return False
+    return any(tag in accepted for tag in tags)
+
+
+def _only_compatible(packages: Sequence[LockedPackage], target: Target) -> Optional[list[LockedPackage]]:
+    """Keep the wheels the target accepts; None when a package is left with none."""
+    accepted = set(supported_tags(target))
+    out: list[LockedPackage] = []
+    for pkg in packages:
+        if not pkg.wheels:
+            out.append(pkg)
+            continue
+        keep = [w for w in pkg.wheels if _fits(w.name, accepted)]
+        if not keep:
+            return None
+        out.append(LockedPackage(pkg.name, pkg.version, wheels=tuple(keep), sdist=pkg.sdist))
+    return out
 
 
 def _package_from_pylock(raw: Mapping[str, object]) -> LockedPackage:

@@ -14,14 +14,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import os
-import tempfile
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any, Iterable, Mapping, Optional, Sequence
 
 from sam_layers._compat import tomllib
 from sam_layers.errors import BadInput, Problem
+from sam_layers.fsutil import atomic_write
 from sam_layers.spec import LayerSpec
 
 LOCK_FILE = "sam-layers.lock"
@@ -259,22 +258,11 @@ def dumps_lock(lock: LockFile) -> str:
 
 def write_lock(path: Path, lock: LockFile) -> None:
     """Write the lock atomically (temp file beside it, then ``os.replace``)."""
-    atomic_write_text(path, dumps_lock(lock))
+    atomic_write(path, dumps_lock(lock))
 
-
-def atomic_write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 __all__ = [
     "LOCK_FILE", "LockFile", "LockedFile", "LockedPackage", "LockedVariant",
-    "atomic_write_text", "dumps_lock", "read_lock", "requirements_txt", "stale_keys", "write_lock",
+    "dumps_lock", "read_lock", "requirements_txt", "stale_keys", "write_lock",
 ]

@@ -131,6 +131,18 @@ def uv_python_platform(target: Target) -> str:
     return f"{target.arch_info.machine}-manylinux_2_{minor}"
 
 
+def uv_python_platform_ceiling(target: Target) -> str:
+    """The lowest manylinux level uv knows at or above the target's glibc.
+
+    uv knows no level between 2_17 and 2_28, so AL2's 2.26 cannot be named exactly. Resolving
+    at this ceiling and keeping only wheels :func:`supported_tags` accepts finds wheels such as
+    pandas' ``manylinux_2_24`` ones that :func:`uv_python_platform` alone would miss.
+    """
+    glibc_minor = target.runtime_info.glibc[1]
+    minor = min((m for m in _UV_MANYLINUX_MINORS if m >= glibc_minor), default=_UV_MANYLINUX_MINORS[-1])
+    return f"{target.arch_info.machine}-manylinux_2_{minor}"
+
+
 def pip_platforms(target: Target) -> list[str]:
     """Values for pip's repeated ``--platform`` option."""
     return manylinux_platforms(target)

@@ -21,7 +21,6 @@ from sam_layers.spec import LayerSpec
 from sam_layers.transform import TransformOptions, TransformResult, transform_file
 
 LOCK_NAME = "sam-layers.lock"
-TEMPLATE_NAMES = ("template.yaml", "template.yml", "template.json")
 
 
 @dataclass(frozen=True)
@@ -64,16 +63,6 @@ class Project:
     @property
     def generated_template(self) -> Path:
         return self.work_dir / "template.yaml"
-
-
-def find_template(template: Optional[Path]) -> Path:
-    """``-t`` as given, else the template SAM would pick in the current folder."""
-    if template is not None:
-        return template
-    for name in TEMPLATE_NAMES:
-        if Path(name).exists():
-            return Path(name)
-    raise BadInput(Problem("no template.yaml here; pass the SAM template with -t"))
 
 
 def load_project(template: Path, output: Optional[Path] = None,

@@ -27,13 +27,13 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Callable, Iterable, Literal, Mapping, Optional, Sequence
 
 from sam_layers.errors import BadInput, Problem
+from sam_layers.fsutil import atomic_write
 from sam_layers.plan import LayerVariant
 from sam_layers.platforms import MAX_DIRECT_UPLOAD_BYTES
 
@@ -683,19 +683,9 @@ def write_manifest(path: Path, report: PublishReport) -> None:
             "ssm_parameter": r.ssm_parameter,
         }
     document = {"layers": [entries[k] for k in sorted(entries)]}
-    _write_atomically(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
+    atomic_write(path, json.dumps(document, indent=2, sort_keys=True) + "\n")
 
 
-def _write_atomically(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=str(path.parent))
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as f:
-            f.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def items_for_variants(variants: Iterable[LayerVariant], build_dir: Path, prefix: str,

@@ -13,31 +13,23 @@ from pathlib import Path
 from typing import Optional
 
 from sam_layers.errors import BadInput, Problem
-from sam_layers.lockfile import LockedVariant, atomic_write_text, requirements_txt
+from sam_layers.fsutil import write_if_changed
+from sam_layers.lockfile import LockedVariant, requirements_txt
 from sam_layers.spec import SPEC_FILE, LayerSpec
 
 REQUIREMENTS_FILE = "requirements.txt"
-
-
-def _write_if_changed(path: Path, text: str) -> None:
-    try:
-        if path.read_text(encoding="utf-8") == text:
-            return
-    except OSError:
-        pass
-    atomic_write_text(path, text)
 
 
 def write_spec_dir(folder: Path, spec: LayerSpec, locked: Optional[LockedVariant]) -> None:
     """Write ``layer.json`` and ``requirements.txt`` into ``folder`` (unchanged files are kept)."""
     data = spec.to_json()
     data["locked"] = locked.to_json() if locked is not None else None
-    _write_if_changed(folder / SPEC_FILE, json.dumps(data, indent=2, sort_keys=True) + "\n")
+    write_if_changed(folder / SPEC_FILE, json.dumps(data, indent=2, sort_keys=True) + "\n")
     if locked is not None:
         reqs = requirements_txt(locked)
     else:
         reqs = "".join(f"{r}\n" for r in spec.requirements)
-    _write_if_changed(folder / REQUIREMENTS_FILE, reqs)
+    write_if_changed(folder / REQUIREMENTS_FILE, reqs)
 
 
 def read_spec_dir(folder: Path) -> tuple[LayerSpec, Optional[LockedVariant]]:

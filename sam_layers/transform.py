@@ -457,7 +457,7 @@ def _is_generated_output(name: Any, value: Any, layer_ids: frozenset[str]) -> bo
 
 
 def export_layers(ctx: _Context) -> None:
-    resources = ctx.resources if isinstance(ctx.resources, dict) else {}
+    ctx.resources if isinstance(ctx.resources, dict) else {}
     outputs = ctx.doc.data.get("Outputs")
     known = ctx.layer_ids
     wanted = {f"{v.logical_id}Arn": v for v in ctx.plan.variants} if ctx.config.outputs else {}

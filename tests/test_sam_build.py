@@ -10,6 +10,7 @@ workflow SAM's image would run. The container run itself needs Docker and is not
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -156,5 +157,17 @@ def test_no_sam_builds_zips(tmp_path: Path) -> None:
     before = (build / "DataLayer.zip").read_bytes()
     again = sam_layers("build", "--no-sam", cwd=app)
     assert again.returncode == 0, again.stderr
-    assert again.stderr.count("up to date") == 2
+    assert again.stderr == "up to date: 2 layers in .sam-layers/build (nothing changed)\n"
+    # A comment in pyproject.toml: the project is read again, each layer found up to date.
+    pyproject = app / "pyproject.toml"
+    pyproject.write_text(pyproject.read_text() + "# a comment\n")
+    touched = sam_layers("build", "--no-sam", cwd=app)
+    assert touched.returncode == 0, touched.stderr
+    assert touched.stderr.count("up to date in") == 2
     assert (build / "DataLayer.zip").read_bytes() == before
+    # A removed layer folder is noticed, and rebuilt from the layer cache.
+    shutil.rmtree(build / "WebLayer")
+    rebuilt = sam_layers("build", "--no-sam", cwd=app)
+    assert rebuilt.returncode == 0, rebuilt.stderr
+    assert "WebLayer: 2.0 MB unzipped" in rebuilt.stderr and "from cache" in rebuilt.stderr
+    assert (build / "WebLayer" / "python" / "requests").is_dir()

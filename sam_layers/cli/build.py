@@ -47,11 +47,26 @@ def build(template: Optional[Path], use_container: bool, no_sam: bool, frozen: b
       sam-layers build --use-container        # SAM builds the layers in its image
       sam-layers build --no-sam               # just the zips: .sam-layers/build/*.zip
     """
-    from sam_layers.installer import default_installer
-    from sam_layers.project import ensure_lock, find_template, write_outputs
-    from sam_layers.samcli import build_parameters, find_config
+    from sam_layers import __version__, uptodate
+    from sam_layers.fsutil import find_template
 
     path = find_template(template)
+    stamp_options = {"container": use_container, "verify": not no_verify}
+    build_dir = path.parent / ".sam-layers" / "build"
+    if no_sam:
+        # Nothing changed since the last clean build: say so without parsing anything.
+        count = uptodate.is_current(build_dir, stamp_options, __version__)
+        if count is not None:
+            click.echo(f"up to date: {count} layers in {build_dir} (nothing changed)", err=True)
+            return
+    uptodate.clear_stamp(build_dir)
+
+    from sam_layers.installer import default_installer
+    from sam_layers.project import ensure_lock, write_outputs
+    from sam_layers.samcli import build_parameters, find_config, find_sam
+
+    if not no_sam:
+        find_sam()  # before any work: a missing SAM CLI is said at once
     config = None if no_sam else find_config(path.parent, config_file)
     params = build_parameters(config, config_env or "default")
     container = use_container or bool(params.get("use_container"))
@@ -78,6 +93,11 @@ def build(template: Optional[Path], use_container: bool, no_sam: bool, frozen: b
 
         if not verify_project(project):
             sys.exit(EXIT_FINDINGS)
+    if no_sam:
+        inputs = [path, project.lock_path, project.generated_template,
+                  *project.result.config.files]
+        uptodate.write_stamp(project.build_dir, inputs, stamp_options, __version__,
+                             [s.logical_id for s in project.specs])
 
 
 def _run_sam(project: Project, config: Optional[Path], config_env: Optional[str],

@@ -26,7 +26,8 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
     group changed are resolved again.
     """
     from sam_layers.installer import default_installer
-    from sam_layers.project import ensure_lock, find_template, load_project, lock_problems
+    from sam_layers.fsutil import find_template
+    from sam_layers.project import ensure_lock, load_project, lock_problems
 
     path = find_template(template)
     if check:
@@ -38,7 +39,7 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
             click.echo(f"stale: {problem}", err=True)
         if problems:
             sys.exit(EXIT_FINDINGS)
-        click.echo(f"{project.lock_path} is up to date ({len(project.specs)} variants)", err=True)
+        click.echo(f"{project.lock_path} is up to date ({_count(len(project.specs))})", err=True)
         return
 
     def log(line: str) -> None:
@@ -55,6 +56,10 @@ def lock(template: Optional[Path], check: bool, verbose: bool) -> None:
     if not project.specs:
         click.echo("no layer to lock: no function uses a group that sam-layers builds", err=True)
     elif not relocked:
-        click.echo(f"{project.lock_path} is up to date ({len(project.specs)} variants)", err=True)
+        click.echo(f"{project.lock_path} is up to date ({_count(len(project.specs))})", err=True)
     else:
         click.echo(f"wrote {project.lock_path}", err=True)
+
+
+def _count(n: int) -> str:
+    return f"{n} variant" + ("" if n == 1 else "s")

@@ -23,7 +23,8 @@ def plan(template: Optional[Path], as_json: bool, markdown: bool) -> None:
     first), the count against Lambda's 5, and, once the layers are built, the unzipped size
     of code + layers against Lambda's 262,144,000 bytes. Reads only; builds nothing.
     """
-    from sam_layers.project import find_template, load_project
+    from sam_layers.fsutil import find_template
+    from sam_layers.project import load_project
     from sam_layers.report import plan_json, render_plan_markdown, render_plan_table
     from sam_layers.verify import find_builds, measure_sizes
 

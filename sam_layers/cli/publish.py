@@ -68,7 +68,8 @@ def publish(template: Optional[Path], region: Optional[str], regions: Optional[s
       sam-layers publish --regions us-east-1,eu-west-1 --share-org o-abc123defg \\
           --ssm-prefix /sam-layers --keep 3
     """
-    from sam_layers.project import find_template, load_project
+    from sam_layers.fsutil import find_template
+    from sam_layers.project import load_project
     from sam_layers.publish import (
         PublishOptions,
         default_name_prefix,

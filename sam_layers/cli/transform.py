@@ -36,7 +36,8 @@ def transform(template: Optional[Path], output: Optional[Path], check: Optional[
       sam-layers transform -t template.yaml -o build/template.yaml
       sam-layers transform --check build/template.yaml    # in CI: is it up to date?
     """
-    from sam_layers.project import find_template, read_project_lock, write_outputs
+    from sam_layers.fsutil import find_template
+    from sam_layers.project import read_project_lock, write_outputs
     from sam_layers.transform import TransformOptions, transform_file
 
     path = find_template(template)

@@ -36,7 +36,8 @@ def verify(template: Optional[Path], as_json: bool, skip_import: bool) -> None:
 
     Exit codes: 0 no errors (warnings and info may be shown), 1 any error, 2 bad input.
     """
-    from sam_layers.project import find_template, load_project
+    from sam_layers.fsutil import find_template
+    from sam_layers.project import load_project
 
     project = load_project(find_template(template))
     for problem in project.warnings:

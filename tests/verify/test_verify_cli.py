@@ -12,7 +12,7 @@ import pytest
 
 from sam_layers.verify.pythons import find_python
 from tests.support.examples import copy_example
-from tests.verify.helpers import REPO, Layers
+from tests.verify.helpers import Layers
 
 pytestmark = pytest.mark.integration
 
