@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import hashlib
+import json
+import os
 from pathlib import Path
 from typing import Any, Dict
 
@@ -157,3 +159,34 @@ def test_sam_validate_lint_offline(tmp_path: Path) -> None:
     bad = samcheck.sam_validate_lint(path)
     assert bad.returncode == 1
     assert "[E3034: Check if a number is between min and max] (1 is less than the minimum of 128)" in bad.stdout
+
+
+def test_canonical_drops_hashes_of_the_named_types_only() -> None:
+    translated = {
+        "Resources": {
+            "ApiDeployment0123456789": {
+                "Type": "AWS::ApiGateway::Deployment",
+                "Properties": {"Description": "RestApi deployment id: " + "ab" * 20},
+            },
+            "ApiStage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"DeploymentId": {"Ref": "ApiDeployment0123456789"}}},
+            "FnVersionabcdef0123": {"Type": "AWS::Lambda::Version", "Properties": {}},
+        }
+    }
+    assert json.loads(samcheck.canonical(translated)) == {
+        "Resources": {
+            "ApiDeployment": {
+                "Type": "AWS::ApiGateway::Deployment",
+                "Properties": {"Description": "RestApi deployment id: <hash>"},
+            },
+            "ApiStage": {"Type": "AWS::ApiGateway::Stage", "Properties": {"DeploymentId": {"Ref": "ApiDeployment"}}},
+            "FnVersionabcdef0123": {"Type": "AWS::Lambda::Version", "Properties": {}},
+        }
+    }
+    assert "FnVersion\"" in samcheck.canonical(translated, unhash=["AWS::Lambda::Version"])
+
+
+@pytest.mark.integration
+def test_lint_leaves_the_environment_as_it_was(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("AWS_DEFAULT_REGION", raising=False)
+    samcheck.lint(LINT_TEMPLATE.format(memory=256))
+    assert "AWS_DEFAULT_REGION" not in os.environ

@@ -33,8 +33,9 @@ def region_for(path: Path) -> str:
     return REGIONS.get(path.name, "us-east-1")
 
 
-def _ignored(props: Dict[str, Any], name: str) -> bool:
-    ignore = props.get("IgnoreGlobals")
+def _ignored(function: Dict[str, Any], name: str) -> bool:
+    """``IgnoreGlobals`` is a resource attribute, beside ``Type`` and ``Properties``."""
+    ignore = function.get("IgnoreGlobals")
     return ignore == "*" or (isinstance(ignore, list) and name in ignore)
 
 
@@ -48,11 +49,9 @@ def effective(template: Dict[str, Any], function: Dict[str, Any], name: str, def
 
 def globals_value(template: Dict[str, Any], function: Dict[str, Any], name: str, default: Any = None) -> Any:
     """What Globals.Function gives this function for ``name`` (``default`` when nothing or ignored)."""
-    props = function.get("Properties")
-    props = props if isinstance(props, dict) else {}
     globals_ = template.get("Globals")
     section = globals_.get("Function") if isinstance(globals_, dict) else None
-    if isinstance(section, dict) and name in section and not _ignored(props, name):
+    if isinstance(section, dict) and name in section and not _ignored(function, name):
         return section[name]
     return default
 
@@ -132,24 +131,42 @@ def _round_trip_yaml() -> Any:
     return yaml
 
 
-def add_sam_layers(src: Path, dst: Path, sam_layers: Dict[str, Any]) -> None:
+def add_sam_layers(
+    src: Path, dst: Path, sam_layers: Dict[str, Any], *, pythonise: bool = False, as_json: bool = False
+) -> None:
     """Copy ``src`` to ``dst`` with ``sam_layers`` as its top-level ``Metadata.SamLayers``.
 
     A round trip (ruamel.yaml for YAML, json for JSON) keeps short-form tags and key order. A
     template without ``Transform`` (most of aws-sam-translator's inputs) gets the SAM one, as every
-    real SAM template has it.
+    real SAM template has it. ``pythonise`` turns every other string runtime of the functions into
+    a supported Python (see :func:`_pythonise`), so the corpus' Layers, Globals, ``Fn::If`` and
+    five-layer cases meet the transform. ``as_json`` writes the template as JSON (intrinsics in
+    their long form), whatever ``src`` is.
     """
     import json
 
     text = src.read_text(encoding="utf-8")
+    if as_json:
+        from tests.support.samcheck import load_sam_text
+
+        plain = load_sam_text(text, name=str(src))
+        _merge(plain, sam_layers)
+        if pythonise:
+            _pythonise(plain)
+        dst.write_text(json.dumps(plain, indent=2, default=str) + "\n", encoding="utf-8")
+        return
     if src.suffix == ".json":
         data = json.loads(text)
         _merge(data, sam_layers)
+        if pythonise:
+            _pythonise(data)
         dst.write_text(json.dumps(data, indent=2) + "\n", encoding="utf-8")
         return
     yaml = _round_trip_yaml()
     data = yaml.load(text)
     _merge(data, sam_layers)
+    if pythonise:
+        _pythonise(data)
     with dst.open("w", encoding="utf-8") as out:
         yaml.dump(data, out)
 
@@ -176,3 +193,33 @@ def _insert(data: Any, position: int, key: str, value: Any) -> None:
     items.insert(position, (key, value))
     data.clear()
     data.update(items)
+
+
+GLOBALS_PYTHON = "python3.12"
+OWN_PYTHON = "python3.11"
+
+
+def _pythonise(data: Any) -> None:
+    """Globals.Function's string Runtime becomes python3.12, a function's own python3.11.
+
+    Other Pythons (3.9-3.14) are kept. Two runtimes in one template give the group two variants,
+    so suffixed layer ids are exercised too.
+    """
+    globals_ = data.get("Globals")
+    section = globals_.get("Function") if isinstance(globals_, dict) else None
+    if isinstance(section, dict) and _replaceable(section.get("Runtime")):
+        section["Runtime"] = GLOBALS_PYTHON
+    resources = data.get("Resources")
+    if not isinstance(resources, dict):
+        return
+    for logical_id, resource in resources.items():
+        if str(logical_id).startswith("Fn::ForEach") or not isinstance(resource, dict):
+            continue
+        props = resource.get("Properties")
+        if resource.get("Type") == "AWS::Serverless::Function" and isinstance(props, dict):
+            if _replaceable(props.get("Runtime")):
+                props["Runtime"] = OWN_PYTHON
+
+
+def _replaceable(runtime: Any) -> bool:
+    return isinstance(runtime, str) and runtime not in PYTHON_RUNTIMES

@@ -18,14 +18,19 @@ Offline recipe (aws-sam-translator's Python API, no network, no credentials):
 from __future__ import annotations
 
 import copy
+import functools
 import hashlib
 import json
 import os
 import posixpath
+import re
 import subprocess
 import sys
 from pathlib import Path
-from typing import Any, Dict, List, Optional, Union
+from typing import TYPE_CHECKING, Any, Dict, Iterable, List, Optional, Union
+
+if TYPE_CHECKING:
+    from packaging.version import Version
 
 REGION = "us-east-1"
 PLACEHOLDER_BUCKET = "sam-layers-package"
@@ -158,6 +163,21 @@ class _OfflineSar:
 _SESSIONS: Dict[str, Any] = {}
 
 
+def _reuse_policy_templates_plugin() -> None:
+    """Build samtranslator's policy-templates plugin once, not once per translation.
+
+    ``Translator.translate`` makes a new one every time, and each re-validates the bundled
+    policy_templates.json against its JSON schema: ~33 of a translation's ~45 ms. The plugin keeps
+    no state between templates (policy templates are deep-copied when used), so sharing one
+    instance changes nothing but the time.
+    """
+    from samtranslator.translator import translator as module  # type: ignore[import-untyped]
+
+    make = module.make_policy_template_for_function_plugin
+    if not isinstance(make, functools._lru_cache_wrapper):
+        module.make_policy_template_for_function_plugin = functools.lru_cache(maxsize=1)(make)
+
+
 def _session(region: str) -> Any:
     if region not in _SESSIONS:
         import boto3
@@ -184,6 +204,7 @@ def translate(
     from samtranslator.sdk.parameter import SamParameterValues  # type: ignore[import-untyped]
     from samtranslator.translator.translator import Translator  # type: ignore[import-untyped]
 
+    _reuse_policy_templates_plugin()
     packaged = package_like(template, base_dir=base_dir)
     session = _session(region)
     parameters = SamParameterValues(dict(parameter_values or {}))
@@ -208,14 +229,53 @@ def translate(
     return plain
 
 
+# SAM names some generated resources <stem><10 hex digits of a hash>: of the function's properties
+# (Versions), of the API definition - or of the clock, with AlwaysDeploy - (Deployments).
+_HASHED_ID = re.compile(r"^(?P<stem>[A-Za-z0-9]+?)(?P<hash>[0-9a-f]{10})$")
+_DEPLOYMENT_DESCRIPTION = re.compile(r"^RestApi deployment id: [0-9a-f]{40}$")
+TIME_HASHED = ("AWS::ApiGateway::Deployment",)
+
+
+def canonical(translated: Dict[str, Any], *, unhash: Iterable[str] = TIME_HASHED) -> str:
+    """Translated CloudFormation as sorted JSON, the hash dropped from resources of the ``unhash`` types.
+
+    Dropped from their logical ids wherever those are named, and from a Deployment's description.
+    The default, Deployments only, makes two translations of one template compare equal (an
+    ``AlwaysDeploy`` API hashes the time).
+    """
+    types = frozenset(unhash)
+    doc = json.loads(json.dumps(translated))
+    renames: Dict[str, str] = {}
+    for logical_id, resource in doc.get("Resources", {}).items():
+        if isinstance(resource, dict) and isinstance(resource.get("Type"), str) and resource["Type"] in types:
+            match = _HASHED_ID.match(logical_id)
+            if match:
+                renames[logical_id] = match["stem"]
+            props = resource.get("Properties", {})
+            if isinstance(props.get("Description"), str) and _DEPLOYMENT_DESCRIPTION.match(props["Description"]):
+                props["Description"] = "RestApi deployment id: <hash>"
+    text = json.dumps(doc, sort_keys=True, indent=1)
+    for old, new in renames.items():
+        text = re.sub(r"\b" + re.escape(old) + r"\b", new, text)
+    return text
+
+
+def translator_version() -> "Version":
+    from importlib.metadata import version
+
+    from packaging.version import Version
+
+    return Version(version("aws-sam-translator"))
+
+
 def lint(template: Union[str, Path, Dict[str, Any]], *, region: str = REGION) -> List[str]:
     """cfn-lint's error-level findings (``E…`` rules) as ``"RuleId path message"`` strings.
 
     ``template`` is a path, template text (YAML or JSON), or an already translated dict. A SAM
     template is translated by cfn-lint itself (with its own S3 placeholders) before its rules run,
-    so both raw SAM and translated CloudFormation can be given. Note: importing cfn-lint sets
-    ``AWS_DEFAULT_REGION`` in ``os.environ`` while it translates, and relaxes samtranslator's
-    ``Condition`` type check for the whole process.
+    so both raw SAM and translated CloudFormation can be given. cfn-lint sets ``AWS_DEFAULT_REGION``
+    while it translates (restored here), and importing it relaxes samtranslator's check that a
+    resource's ``Condition`` is a string, for the whole process.
     """
     from cfnlint.api import ManualArgs, lint as cfn_lint  # type: ignore[import-untyped]
 
@@ -225,7 +285,14 @@ def lint(template: Union[str, Path, Dict[str, Any]], *, region: str = REGION) ->
         text = json.dumps(template)
     else:
         text = template
-    matches = cfn_lint(text, config=ManualArgs(regions=[region]))
+    saved = os.environ.get("AWS_DEFAULT_REGION")
+    try:
+        matches = cfn_lint(text, config=ManualArgs(regions=[region]))
+    finally:  # cfn-lint sets it for samtranslator and leaves it set
+        if saved is None:
+            os.environ.pop("AWS_DEFAULT_REGION", None)
+        else:
+            os.environ["AWS_DEFAULT_REGION"] = saved
     found: List[str] = []
     for match in matches:
         rule_id = str(match.rule.id)
