@@ -134,6 +134,7 @@ def globals_layers(resource: Mapping[str, Any], globals_: Mapping[str, Any]) -> 
 class Eligibility:
     target: Optional[Target]
     reason: str = ""  # why not, when target is None
+    fixable: bool = False  # an intrinsic the user could write as a literal
 
 
 def function_eligibility(resource: Mapping[str, Any], globals_: Mapping[str, Any]) -> Eligibility:
@@ -151,7 +152,8 @@ def function_eligibility(resource: Mapping[str, Any], globals_: Mapping[str, Any
     if runtime is None:
         return Eligibility(None, "it has no Runtime")
     if not isinstance(runtime, str):
-        return Eligibility(None, "its Runtime is an intrinsic; set a literal python3.x runtime")
+        return Eligibility(None, "its Runtime is an intrinsic; set a literal python3.x runtime",
+                           fixable=True)
     if runtime not in RUNTIMES:
         return Eligibility(None, f"its runtime {runtime} is not one sam-layers builds for "
                                  f"({', '.join(RUNTIMES)})")
@@ -160,7 +162,9 @@ def function_eligibility(resource: Mapping[str, Any], globals_: Mapping[str, Any
     if archs is not None:
         if (not isinstance(archs, list) or len(archs) != 1 or not isinstance(archs[0], str)
                 or archs[0] not in ARCHITECTURES):
-            return Eligibility(None, "its Architectures is not a literal [x86_64] or [arm64]")
+            return Eligibility(None, "its Architectures is not a literal [x86_64] or [arm64], so "
+                                     "sam-layers cannot tell which wheels to build",
+                               fixable=True)
         arch = archs[0]
     return Eligibility(Target(runtime, arch))
 
@@ -250,7 +254,9 @@ def _choose_functions(ctx: _Planning, config: Config) -> dict[str, tuple[tuple[s
             continue
         eligibility = function_eligibility(resource, ctx.globals_)
         if eligibility.target is None:
-            if named:
+            # Named groups, or Default ones sam-layers cannot honour for a reason the user can
+            # fix (an intrinsic Runtime or Architectures), are worth a warning.
+            if named or eligibility.fixable:
                 ctx.warnings.append(Problem(f"left untouched: {eligibility.reason}",
                                             **ctx.where(logical_id)))
             continue

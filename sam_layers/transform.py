@@ -130,6 +130,7 @@ PATH_PROPERTIES: Mapping[str, tuple[str, ...]] = {
     "AWS::Serverless::HttpApi": ("DefinitionUri",),
     "AWS::Serverless::StateMachine": ("DefinitionUri",),
     "AWS::Serverless::Application": ("Location",),
+    "AWS::Serverless::GraphQLApi": ("SchemaUri",),
     "AWS::Lambda::Function": ("Code",),
     "AWS::Lambda::LayerVersion": ("Content",),
     "AWS::CloudFormation::Stack": ("TemplateURL",),
@@ -166,6 +167,15 @@ def rewrite_paths(ctx: _Context) -> None:
         for key in PATH_PROPERTIES.get(str(resource.get("Type")), ()):
             fix(props, key)
         fix(resource.get("Metadata"), "DockerContext")
+        if resource.get("Type") == "AWS::Serverless::GraphQLApi" and isinstance(props, dict):
+            # Function code lives in Functions.<Name>.CodeUri and Resolvers.<Type>.<Field>.CodeUri.
+            functions = props.get("Functions")
+            for body in functions.values() if isinstance(functions, dict) else ():
+                fix(body, "CodeUri")
+            resolvers = props.get("Resolvers")
+            for by_field in resolvers.values() if isinstance(resolvers, dict) else ():
+                for body in by_field.values() if isinstance(by_field, dict) else ():
+                    fix(body, "CodeUri")
     globals_ = ctx.doc.data.get("Globals")
     if isinstance(globals_, dict):
         for section, keys in (("Function", ("CodeUri",)), ("Api", ("DefinitionUri",)),
