@@ -24,6 +24,33 @@ def _trailing_comment_holder(node: Any) -> Optional[tuple[Any, Any]]:
     return node, last
 
 
+def _take_trailing(node: Any) -> Any:
+    """Remove and return the comment token that ends ``node`` (None when there is none)."""
+    holder = _trailing_comment_holder(node)
+    if holder is None:
+        return None
+    container, slot = holder
+    items = container.ca.items.get(slot)
+    index = 2 if isinstance(container, dict) else 0
+    if not items or len(items) <= index or items[index] is None:
+        return None
+    token = items[index]
+    items[index] = None
+    return token
+
+
+def _give_trailing(node: Any, token: Any) -> None:
+    """Make ``token`` the comment that ends ``node``, unless one is there already."""
+    holder = _trailing_comment_holder(node)
+    if holder is None or token is None:
+        return
+    container, slot = holder
+    entry = container.ca.items.setdefault(slot, [None, None, None, None])
+    index = 2 if isinstance(container, dict) else 0
+    if entry[index] is None:
+        entry[index] = token
+
+
 def delete_entry(mapping: Any, key: Any) -> None:
     """Delete ``mapping[key]``, handing the comment that followed it to the entry before it.
 
@@ -32,24 +59,20 @@ def delete_entry(mapping: Any, key: Any) -> None:
     """
     keys = list(mapping)
     index = keys.index(key)
-    holder = _trailing_comment_holder(mapping[key]) if hasattr(mapping, "ca") else None
-    token = None
-    if holder is not None:
-        items = holder[0].ca.items.get(holder[1])
-        token = items[2] if isinstance(holder[0], dict) and items and len(items) > 2 else (
-            items[0] if items and not isinstance(holder[0], dict) else None)
+    value = mapping[key]
+    token = _take_trailing(value) if getattr(value, "ca", None) is not None else None
     del mapping[key]
-    if token is None or index == 0:
-        return
-    target = _trailing_comment_holder(mapping[keys[index - 1]])
-    if target is None:
-        target = (mapping, keys[index - 1])
-    node, slot = target
-    ca = getattr(node, "ca", None)
-    if isinstance(node, dict) and ca is not None:
-        entry = ca.items.setdefault(slot, [None, None, None, None])
-        if entry[2] is None:
-            entry[2] = token
+    if token is not None and index > 0:
+        _give_trailing(mapping[keys[index - 1]], token)
+
+
+def append_entry(mapping: Any, key: Any, value: Any) -> None:
+    """Add ``mapping[key] = value`` at the end, keeping what ended the mapping (a comment, the
+    blank line before the next section) after the new last entry."""
+    token = _take_trailing(mapping) if hasattr(mapping, "ca") and len(mapping) else None
+    mapping[key] = value
+    if token is not None:
+        _give_trailing(mapping, token)
 
 
 def same(a: Any, b: Any) -> bool:

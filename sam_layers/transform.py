@@ -25,7 +25,7 @@ from typing import Any, Callable, Mapping, Optional
 from sam_layers.config import Config, read_config
 from sam_layers.document import Document, intrinsic, load, make_intrinsic, new_map, new_seq
 from sam_layers.document import ref_target, to_plain
-from sam_layers.edit import delete_entry, insert_key, merge_into
+from sam_layers.edit import append_entry, delete_entry, insert_key, merge_into
 from sam_layers.errors import BadInput, Problem
 from sam_layers.lockfile import LockFile
 from sam_layers.plan import FUNCTION_TYPE, FunctionPlan, LayerVariant, Plan, is_generated
@@ -265,7 +265,7 @@ def write_layers(ctx: _Context) -> None:
         if variant.logical_id in resources:
             ctx.changed = merge_into(resources[variant.logical_id], fresh) or ctx.changed
         else:
-            resources[variant.logical_id] = fresh
+            append_entry(resources, variant.logical_id, fresh)
             ctx.changed = True
 
 
@@ -379,7 +379,7 @@ def share_layers(ctx: _Context) -> None:
         if existing is not None:
             ctx.changed = merge_into(existing, resource) or ctx.changed
         else:
-            resources[logical_id] = resource
+            append_entry(resources, logical_id, resource)
             ctx.changed = True
 
 
@@ -419,7 +419,7 @@ def export_layers(ctx: _Context) -> None:
         if name in outputs:
             ctx.changed = merge_into(outputs[name], output) or ctx.changed
         else:
-            outputs[name] = output
+            append_entry(outputs, name, output)
             ctx.changed = True
 
 
