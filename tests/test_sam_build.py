@@ -20,7 +20,9 @@ import pytest
 
 from tests.support import samcheck
 from tests.support.examples import copy_example
-from tests.support.pythons import runtime_python
+from sam_layers.verify.pythons import find_python
+from tests.support.cli import cli_env, run_cli
+from tests.support.elfbytes import EM_AARCH64, EM_X86_64, elf_machines
 
 ROOT = Path(__file__).resolve().parents[1]
 pytestmark = pytest.mark.integration
@@ -28,16 +30,17 @@ pytestmark = pytest.mark.integration
 
 def sam_layers(*args: str, cwd: Path, env: Optional[dict[str, str]] = None,
                ) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sam_layers", *args], cwd=cwd,
-                          capture_output=True, text=True, env=env or build_env(), timeout=900)
+    return run_cli(*args, cwd=cwd, env=env or build_env(), timeout=900)
+
+
+def runtime_python(version: str) -> Optional[Path]:
+    return find_python(version).executable
 
 
 def build_env(**extra: str) -> dict[str, str]:
     dirs = [str(p.parent) for p in (runtime_python(v) for v in ("3.11", "3.12", "3.13")) if p]
-    env = samcheck.sam_env()
+    env = cli_env(SAM_CLI_TELEMETRY="0", **extra)
     env["PATH"] = os.pathsep.join([*dirs, str(Path(sys.executable).parent), env["PATH"]])
-    env["PYTHONPATH"] = str(ROOT)
-    env.update(extra)
     return env
 
 
@@ -54,16 +57,6 @@ def imports_in_isolation(version: str, layer_dirs: list[Path], modules: list[str
     done = subprocess.run([str(python), "-I", "-B", "-c", code, *map(str, layer_dirs)],
                           capture_output=True, text=True, timeout=120)
     assert done.returncode == 0, done.stderr
-
-
-def elf_machines(root: Path) -> set[int]:
-    machines = set()
-    for path in root.rglob("*.so*"):
-        with path.open("rb") as handle:
-            head = handle.read(20)
-        if head[:4] == b"\x7fELF":
-            machines.add(int.from_bytes(head[18:20], "little"))
-    return machines
 
 
 def test_sam_layers_build_quickstart(tmp_path: Path) -> None:
@@ -110,8 +103,8 @@ def test_plain_sam_build_on_the_transform_output(tmp_path: Path) -> None:
     arm = built / "WebLayerPython312Arm64" / "python"
     x86 = built / "WebLayerPython311X86" / "python"
     assert (arm / "pydantic_core").is_dir() and (x86 / "pydantic_core").is_dir()
-    assert elf_machines(arm) == {183}  # EM_AARCH64 only
-    assert elf_machines(x86) == {62}  # EM_X86_64 only
+    assert elf_machines(arm) == {EM_AARCH64}
+    assert elf_machines(x86) == {EM_X86_64}
     imports_in_isolation("3.11", [x86], ["requests", "pydantic"])
 
 

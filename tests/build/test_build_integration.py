@@ -6,12 +6,10 @@ layer cache is a fresh folder per session, so the first build of each variant is
 
 from __future__ import annotations
 
-import glob
 import json
 import os
 import re
 import shutil
-import struct
 import subprocess
 import sys
 from pathlib import Path
@@ -28,6 +26,8 @@ from sam_layers.lockfile import LockedVariant, LockFile
 from sam_layers.platforms import Target
 from sam_layers.spec import LayerSpec
 from sam_layers.specdir import write_spec_dir
+from sam_layers.verify.pythons import find_python
+from tests.support.elfbytes import elf_files, elf_machine
 
 pytestmark = pytest.mark.integration
 
@@ -51,11 +51,10 @@ SPECS = [make_spec(g, r, a) for g in GROUPS for r in RUNTIMES for a in ARCHES
 
 
 def runtime_python(runtime: str) -> str:
-    root = os.environ.get("PYENV_ROOT") or str(Path.home() / ".pyenv")
-    found = sorted(glob.glob(f"{root}/versions/{runtime[len('python'):]}.*/bin/python"))
-    if not found:
-        pytest.skip(f"no CPython for {runtime} under {root}/versions")
-    return found[-1]
+    lookup = find_python(runtime[len("python"):])
+    if lookup.executable is None:
+        pytest.skip(f"no CPython for {runtime} in {', '.join(lookup.looked_in)}")
+    return str(lookup.executable)
 
 
 class CountingInstaller(UvInstaller):
@@ -105,23 +104,6 @@ def test_x86_64_layer_imports_in_isolation_with_the_runtime_python(
     assert where.startswith(str(layer) + os.sep)
     if spec.group == "NewNumpy":
         assert tuple(int(p) for p in version.split(".")[:2]) >= (2, 3)
-
-
-def elf_machine(path: Path) -> int:
-    """e_machine straight from the ELF header bytes (offset 18, 2 bytes, little endian here)."""
-    with open(path, "rb") as fh:
-        head = fh.read(20)
-    return int(struct.unpack_from("<H", head, 18)[0])
-
-
-def elf_files(root: Path) -> list[Path]:
-    out = []
-    for path in root.rglob("*"):
-        if path.is_file() and not path.is_symlink():
-            with open(path, "rb") as fh:
-                if fh.read(4) == b"\x7fELF":
-                    out.append(path)
-    return out
 
 
 @pytest.mark.parametrize("spec", [s for s in SPECS if s.target.architecture == "arm64"

@@ -11,6 +11,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.support.cli import run_cli
+
 from tests.publish.conftest import Aws
 from tests.publish.helpers import ACCOUNT, layer_zip
 
@@ -35,9 +37,7 @@ Resources:
 
 
 def run(*args: str, cwd: Path) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sam_layers", "publish", *args], cwd=cwd,
-                          capture_output=True, text=True,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    return run_cli("publish", *args, cwd=cwd, timeout=120)
 
 
 @pytest.fixture

@@ -6,6 +6,8 @@ import os
 from pathlib import Path
 from typing import Any, Dict, List, Optional
 
+from sam_layers.edit import insert_key
+
 # ../shared/corpus/sam-translator beside the repository, unless SAM_LAYERS_CORPUS says otherwise.
 CORPUS_DIR = Path(
     os.environ.get(
@@ -175,24 +177,14 @@ def _merge(data: Any, sam_layers: Dict[str, Any]) -> None:
     keys = list(data)
     if "Transform" not in data:
         at = keys.index("AWSTemplateFormatVersion") + 1 if "AWSTemplateFormatVersion" in keys else 0
-        _insert(data, at, "Transform", SAM_TRANSFORM)
+        insert_key(data, at, "Transform", SAM_TRANSFORM)
         keys = list(data)
     metadata = data.get("Metadata")
     if isinstance(metadata, dict):
         metadata["SamLayers"] = sam_layers
     else:
         at = keys.index("Resources") if "Resources" in keys else len(keys)
-        _insert(data, at, "Metadata", {"SamLayers": sam_layers})
-
-
-def _insert(data: Any, position: int, key: str, value: Any) -> None:
-    if hasattr(data, "insert"):  # ruamel's CommentedMap
-        data.insert(position, key, value)
-        return
-    items = list(data.items())
-    items.insert(position, (key, value))
-    data.clear()
-    data.update(items)
+        insert_key(data, at, "Metadata", {"SamLayers": sam_layers})
 
 
 GLOBALS_PYTHON = "python3.12"

@@ -5,21 +5,20 @@ from __future__ import annotations
 import json
 import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from sam_layers.verify.pythons import find_python
 from tests.support.examples import copy_example
+from tests.support.cli import run_cli
 from tests.verify.helpers import Layers
 
 pytestmark = pytest.mark.integration
 
 
 def sam_layers(cwd: Path, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "sam_layers", *args], cwd=cwd,
-                          capture_output=True, text=True, timeout=600)
+    return run_cli(*args, cwd=cwd)
 
 
 @pytest.fixture(scope="module")
