@@ -5,6 +5,7 @@ No I/O here; :mod:`sam_layers.project` reads files and calls :func:`make_plan`.
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Mapping, Optional, Union, cast
 
@@ -345,8 +346,6 @@ ARCH_NAME_SUFFIX = {"x86_64": "x86", "arm64": "arm64"}
 
 
 def json_text(node: Any) -> str:
-    import json
-
     return json.dumps(to_plain(node), default=str)
 
 

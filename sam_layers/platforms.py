@@ -13,7 +13,7 @@ Sources:
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Mapping, Optional
+from typing import Mapping
 
 from packaging.tags import Tag, compatible_tags, cpython_tags
 
@@ -97,10 +97,6 @@ class Target:
         return f"{self.runtime}/{self.architecture}"
 
 
-def is_supported_runtime(runtime: object) -> bool:
-    return isinstance(runtime, str) and runtime in RUNTIMES
-
-
 def manylinux_platforms(target: Target) -> list[str]:
     """Wheel platform tags the target accepts, newest manylinux level first."""
     machine = target.arch_info.machine
@@ -146,9 +142,3 @@ def uv_python_platform_ceiling(target: Target) -> str:
 def pip_platforms(target: Target) -> list[str]:
     """Values for pip's repeated ``--platform`` option."""
     return manylinux_platforms(target)
-
-
-def runtime_for_python(version: str) -> Optional[str]:
-    """``"3.12"`` -> ``"python3.12"`` when Lambda has that runtime."""
-    name = f"python{version}"
-    return name if name in RUNTIMES else None

@@ -66,7 +66,7 @@ class Project:
 
 
 def load_project(template: Path, output: Optional[Path] = None,
-                 options: TransformOptions = TransformOptions()) -> Project:
+                 container: bool = False) -> Project:
     """Read and transform ``template`` (for output at ``output``, default the work folder).
 
     The lock file beside the template is read as it is (never resolved here): its fresh
@@ -75,7 +75,7 @@ def load_project(template: Path, output: Optional[Path] = None,
     if output is None:
         output = template.resolve().parent / ".sam-layers" / "template.yaml"
     lock = read_project_lock(template)
-    result = transform_file(template, output, TransformOptions(options.container, lock))
+    result = transform_file(template, output, TransformOptions(container, lock))
     return Project(template, result, lock)
 
 
@@ -96,7 +96,7 @@ def ensure_lock(template: Path, *, container: bool = False, frozen: bool = False
 
     Returns the project and the keys that were (re-)resolved.
     """
-    project = load_project(template, options=TransformOptions(container=container))
+    project = load_project(template, container=container)
     problems = lock_problems(project.lock, project.specs, project.lock_path)
     if not problems:
         return project, []

@@ -70,11 +70,11 @@ def build_parameters(config: Optional[Path], env: str = "default") -> Mapping[st
             data = YAML(typ="safe").load(config.read_text(encoding="utf-8"))
     except Exception as exc:  # the file is SAM's business; report, do not crash
         raise BadInput(Problem(f"cannot read the SAM config file: {exc}", str(config)))
-    section = data.get(env, {}) if isinstance(data, dict) else {}
+    section = data.get(env) if isinstance(data, dict) else None
     merged: dict[str, Any] = {}
-    for part in (data.get(env, {}).get("global", {}) if isinstance(section, dict) else {},
-                 section.get("build", {}) if isinstance(section, dict) else {}):
-        params = part.get("parameters", {}) if isinstance(part, dict) else {}
+    for command in ("global", "build"):
+        part = section.get(command) if isinstance(section, dict) else None
+        params = part.get("parameters") if isinstance(part, dict) else None
         if isinstance(params, dict):
             merged.update(params)
     return merged

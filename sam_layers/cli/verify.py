@@ -56,11 +56,12 @@ def verify_project(project: Project, *, skip_import: bool = False, as_json: bool
 
     ``sam-layers build`` calls this after building (unless ``--no-verify``).
     """
+    from sam_layers.findings import has_errors
     from sam_layers.verify import find_builds, run_verify
 
     findings = run_verify(find_builds(project.plan, project.template_dir), skip_import=skip_import)
     print_findings(findings, as_json=as_json)
-    return not any(f.severity == "error" for f in findings)
+    return not has_errors(findings)
 
 
 def print_findings(findings: list[Finding], *, as_json: bool) -> None:
