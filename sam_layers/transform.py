@@ -208,6 +208,11 @@ def drop_stale_layers(ctx: _Context) -> None:
 # --- pass 3: layer resources ------------------------------------------------------------------
 
 
+def layer_description(variant: LayerVariant, options: TransformOptions) -> str:
+    """The Description the transform gives ``variant`` (publish uses the same text)."""
+    return describe(variant, lock_hash(variant, options.locked_digest(variant.spec)))
+
+
 def describe(variant: LayerVariant, lock: str) -> str:
     """``sam-layers Data: pandas>=2.2, numpy>=2 (lock 1a2b3c4d5e6f)``, within Lambda's limit."""
     head, tail = f"sam-layers {variant.group}: ", f" (lock {lock})"

@@ -3,7 +3,7 @@ from __future__ import annotations
 import json
 import sys
 from pathlib import Path
-from typing import Any, Mapping, Optional
+from typing import Any, Optional
 
 import click
 
@@ -70,6 +70,7 @@ def publish(template: Optional[Path], region: Optional[str], regions: Optional[s
     """
     from sam_layers.fsutil import find_template
     from sam_layers.project import load_project
+    from sam_layers.transform import TransformOptions, layer_description
     from sam_layers.publish import (
         PublishOptions,
         default_name_prefix,
@@ -85,9 +86,11 @@ def publish(template: Optional[Path], region: Optional[str], regions: Optional[s
     if not variants:
         raise BadInput(Problem("no dependency group is attached to any function, so there is "
                                "no layer to publish", file=str(path)))
+    described = TransformOptions(lock=project.lock)
     prefix = name_prefix if name_prefix is not None else default_name_prefix(project.template_dir)
     items = items_for_variants(variants, project.build_dir, prefix,
-                               descriptions=_descriptions(project.result.document.data),
+                               descriptions={v.logical_id: layer_description(v, described)
+                                             for v in variants},
                                licenses={name: group.license_info
                                          for name, group in project.result.config.groups.items()})
     options = PublishOptions(
@@ -128,17 +131,6 @@ def _regions(region: Optional[str], regions: Optional[str]) -> tuple[str, ...]:
         raise BadInput(Problem("no region: pass --region REGION or --regions R1,R2 "
                                "(or set AWS_REGION)"))
     return (default,)
-
-
-def _descriptions(template: Any) -> dict[str, str]:
-    """The generated layers' Description, as the transform wrote them, by logical id."""
-    out: dict[str, str] = {}
-    resources = template.get("Resources") if isinstance(template, Mapping) else None
-    for logical_id, resource in (resources or {}).items():
-        props = resource.get("Properties") if isinstance(resource, Mapping) else None
-        if isinstance(props, Mapping) and isinstance(props.get("Description"), str):
-            out[str(logical_id)] = str(props["Description"])
-    return out
 
 
 def _print_table(report: Any) -> None:
